@@ -1,0 +1,105 @@
+"""The ingest flow: one pass over every enabled feed. Wiring only; see pipeline.ingest.
+
+Tasks run per stage and per batch of pages, never one per article. Page fetching for batch k+1
+overlaps extraction of batch k (the extraction task runs in a worker thread that feeds a process
+pool); the DuckDB writer stays in the flow's thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+
+from pipeline import ingest as lib
+from pipeline.articles import Extractor, FetchedPage
+from pipeline.config import Config, load_config
+from pipeline.store import open_store, utcnow
+
+# The CLI sets a progress callback here; flow parameters stay plain values.
+PROGRESS: contextvars.ContextVar[Any] = contextvars.ContextVar("newsmon_progress", default=None)
+
+fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
+fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
+
+
+@task(name="extract-pages", cache_policy=NONE)
+def extract_task(extractor: Extractor, pages: list[FetchedPage]) -> list[Any]:
+    """Extract one batch of pages (in the extractor's process pool when the batch is large)."""
+    return extractor.extract(pages)
+
+
+@task(name="select-entries", cache_policy=NONE)
+def select_task(db_path: Path, results: list[lib.FeedResult], state: lib.RunState, config: Config) -> list[Any]:
+    with open_store(db_path) as store:
+        return lib.select_entries(store, results, state, config.settings)
+
+
+@task(name="store-batch", cache_policy=NONE)
+def store_task(db_path: Path, state: lib.RunState, results: list[Any], config: Config) -> list[int]:
+    with open_store(db_path) as store:
+        return lib.store_batch(store, state, results, config.settings.redirect_wrappers)
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI's table (the same figures are in the ``runs`` view)."""
+
+    run_id: str
+    db_path: str
+    status: str
+    seconds: float
+    counts: dict[str, int]
+    feeds: list[dict[str, Any]] = field(default_factory=list)
+    new_article_ids: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+@flow(name="newsmon-ingest", log_prints=False, validate_parameters=False)
+def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_file: str | None = None,
+                trigger: str = "cli") -> RunSummary:
+    """Fetch every enabled feed, store new articles, and record every entry's outcome."""
+    progress = PROGRESS.get()
+    config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None)
+    settings = config.settings
+    db = Path(db_path) if db_path else settings.db_path
+    feeds = config.enabled_feeds
+    state = lib.RunState(lib.new_run_id())
+    started = utcnow()
+    with open_store(db) as store:
+        lib.load_baselines(store, config.themes, config.config_dir / "baselines")
+        store.begin_run(state.run_id, trigger, len(feeds))
+        validators = store.feed_validators(f.url for f in feeds)
+    try:
+        results = fetch_feeds_task(feeds, validators, settings, progress)
+        to_fetch = select_task(db, results, state, config)
+        with Extractor(settings.extract_workers, settings.inline_extract_below) as extractor:
+            pending = None
+            for batch in lib.batches(to_fetch, settings.batch_size):
+                pages = fetch_pages_task(batch, settings, progress)
+                fetched = [p for p in pages if isinstance(p, FetchedPage)]
+                rejected = [p for p in pages if not isinstance(p, FetchedPage)]
+                future = extract_task.submit(extractor, fetched)
+                if pending is not None:
+                    store_task(db, state, pending[1] + pending[0].result(), config)
+                pending = (future, rejected)
+                if progress:
+                    progress("stored", len(state.new_article_ids), len(to_fetch))
+            if pending is not None:
+                store_task(db, state, pending[1] + pending[0].result(), config)
+        with open_store(db) as store:
+            lib.settle_orphans(store, state)
+            store.finish_run(state.run_id, "completed")
+    except BaseException as exc:
+        with open_store(db) as store:
+            store.finish_run(state.run_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
+        raise
+    return RunSummary(
+        run_id=state.run_id, db_path=str(db), status="completed",
+        seconds=round((utcnow() - started).total_seconds(), 3), counts=dict(state.counts),
+        feeds=[r.as_row() for r in results], new_article_ids=list(state.new_article_ids),
+    )

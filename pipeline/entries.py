@@ -1,0 +1,119 @@
+"""Feeds to entries: parse RSS/Atom with feedparser and convert each entry once into an ``Entry``.
+
+feedparser returns untyped dicts; nothing downstream of this module sees one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import feedparser
+
+from pipeline.urls import RedirectWrapper, canonical_url, fetch_url
+
+_TAG = re.compile(r"<[^>]+>")
+_WS = re.compile(r"\s+")
+# Zero-width and bidi control characters: invisible, and used to make two titles look alike.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+MAX_TITLE = 500
+MAX_SUMMARY = 4000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry, as newsmon uses it."""
+
+    feed: str  # the feed's configured name
+    feed_url: str
+    title: str
+    link: str  # the URL to fetch (wrappers unwrapped)
+    canonical_url: str
+    guid: str
+    published: datetime | None
+    summary: str
+
+    @property
+    def key(self) -> str:
+        """Identity of the entry within its feed: the guid when it has one, else the canonical URL."""
+        return self.guid or self.canonical_url
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed document: its entries and, when feedparser struggled, why."""
+
+    title: str
+    entries: tuple[Entry, ...]
+    bozo: str | None  # feedparser's complaint, kept even when entries were recovered
+    skipped: tuple[tuple[str, str], ...] = ()  # (raw link or title, reason) for unusable entries
+
+
+def clean_text(value: str | None, limit: int) -> str:
+    """Plain text from a feed field: tags and entities removed, invisible characters dropped."""
+    if not value:
+        return ""
+    text = html.unescape(_TAG.sub(" ", value))
+    text = _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
+    return text[:limit]
+
+
+def _published(raw: dict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = raw.get(key)
+        if value:
+            try:
+                when = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            # Absurd dates (year 1, year 9999) are feed bugs, not news.
+            if 1990 <= when.year <= datetime.now(UTC).year + 1:
+                return when.replace(tzinfo=None)
+    return None
+
+
+def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str | None = None,
+               wrappers: tuple[RedirectWrapper, ...] = ()) -> ParsedFeed:
+    """Parse a feed document into entries; never raises on bad input."""
+    headers = {"content-type": content_type} if content_type else None
+    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    bozo = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
+    entries: list[Entry] = []
+    skipped: list[tuple[str, str]] = []
+    for raw in parsed.get("entries", []):
+        title = clean_text(raw.get("title"), MAX_TITLE)
+        link = (raw.get("link") or "").strip()
+        if not link:
+            for alt in raw.get("links", []):
+                if alt.get("href") and alt.get("rel", "alternate") == "alternate":
+                    link = alt["href"].strip()
+                    break
+        if link and not link.lower().startswith(("http://", "https://")):
+            from urllib.parse import urljoin
+            link = urljoin(feed_url, link)
+        if not link.lower().startswith(("http://", "https://")):
+            skipped.append((link or title or "(entry without link)", "invalid_link"))
+            continue
+        guid = clean_text(raw.get("id") or raw.get("guid"), 1000)
+        entries.append(Entry(
+            feed=feed_name,
+            feed_url=feed_url,
+            title=title,
+            link=fetch_url(link, wrappers),
+            canonical_url=canonical_url(link, wrappers),
+            guid=guid,
+            published=_published(raw),
+            summary=clean_text(raw.get("summary") or raw.get("description"), MAX_SUMMARY),
+        ))
+    feed_title = clean_text(parsed.get("feed", {}).get("title"), MAX_TITLE)
+    if not entries and bozo and not parsed.get("version"):
+        # Nothing recovered and not recognisably a feed: the caller records a parse failure.
+        return ParsedFeed(feed_title, (), bozo, tuple(skipped))
+    return ParsedFeed(feed_title, tuple(entries), bozo, tuple(skipped))

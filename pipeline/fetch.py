@@ -1,0 +1,215 @@
+"""Polite, bounded HTTP fetching for feeds and pages (httpx, asyncio).
+
+Rules every request follows: an honest User-Agent; connect/read timeouts plus a total deadline;
+a body cap applied *after* decompression; redirects followed by hand up to a limit, each hop
+re-checked (http/https only) and the final URL recorded; a global concurrency cap, a per-host
+concurrency cap and a per-host delay between request starts; conditional GET (ETag /
+Last-Modified) where the caller has validators.
+
+Nothing here raises on a bad response: every request ends as a :class:`Response` whose ``error``
+says what went wrong, so one bad feed or page never stops a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from pipeline.config import FetchSettings
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to fetch; ``key`` lets the caller match responses to its own records."""
+
+    url: str
+    key: Any = None
+    etag: str | None = None
+    last_modified: str | None = None
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """The outcome of one request. ``error`` is None when a body (or a 304) arrived."""
+
+    request: Request
+    final_url: str
+    status: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    error: str | None = None
+    error_kind: str | None = None  # timeout | connect | too_large | redirects | http | protocol
+    elapsed_s: float = 0.0
+    redirects: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class HostLimiter:
+    """Per-host concurrency cap and minimum delay between request starts to one host."""
+
+    def __init__(self, per_host: int, delay_s: float) -> None:
+        self.per_host = per_host
+        self.delay_s = delay_s
+        self._sems: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, host: str) -> asyncio.Semaphore:
+        sem = self._sems.setdefault(host, asyncio.Semaphore(self.per_host))
+        await sem.acquire()
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_start.get(host, 0.0))
+            self._next_start[host] = start + self.delay_s
+        if start > now:
+            await asyncio.sleep(start - now)
+        return sem
+
+
+def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+    """An AsyncClient with newsmon's timeouts and headers; redirects are followed by hand."""
+    timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
+    limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    return httpx.AsyncClient(
+        timeout=timeout, limits=limits, follow_redirects=False, trust_env=False,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+    )
+
+
+async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSettings,
+                     limiter: HostLimiter, global_sem: asyncio.Semaphore, accept: str) -> Response:
+    url = req.url
+    hops: list[str] = []
+    started = time.monotonic()
+    cap = req.max_bytes or settings.max_page_bytes
+    headers = {"Accept": accept}
+    if req.etag:
+        headers["If-None-Match"] = req.etag
+    if req.last_modified:
+        headers["If-Modified-Since"] = req.last_modified
+
+    def fail(kind: str, message: str, status: int | None = None, hdrs: dict | None = None) -> Response:
+        return Response(req, url, status, hdrs or {}, b"", message, kind, time.monotonic() - started, tuple(hops))
+
+    # Total deadline, on top of httpx's per-phase timeouts: a server that trickles one byte a
+    # second never trips a read timeout.
+    deadline = settings.timeout_s * 2
+    async with global_sem:
+        while True:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                return fail("protocol", f"refused {scheme or 'relative'} URL (http and https only)")
+            host = (urlsplit(url).hostname or "").lower()
+            sem = await limiter.acquire(host)
+            try:
+                remaining = deadline - (time.monotonic() - started)
+                if remaining <= 0:
+                    return fail("timeout", f"total time over {deadline:.0f} s")
+                async with asyncio.timeout(remaining):
+                    async with client.stream("GET", url, headers=headers) as resp:
+                        status = resp.status_code
+                        hdrs = {k.lower(): v for k, v in resp.headers.items()}
+                        if status in (301, 302, 303, 307, 308) and "location" in hdrs:
+                            if len(hops) >= settings.max_redirects:
+                                return fail("redirects", f"more than {settings.max_redirects} redirects", status, hdrs)
+                            hops.append(url)
+                            url = urljoin(url, hdrs["location"])
+                            if url in hops:
+                                return fail("redirects", f"redirect loop at {url}", status, hdrs)
+                            continue
+                        if status == 304:
+                            return Response(req, url, status, hdrs, b"", None, None, time.monotonic() - started, tuple(hops))
+                        if not 200 <= status < 300:
+                            return fail("http", f"HTTP {status} {resp.reason_phrase}".strip(), status, hdrs)
+                        declared = hdrs.get("content-length")
+                        if declared and declared.isdigit() and int(declared) > cap and "content-encoding" not in hdrs:
+                            return fail("too_large", f"Content-Length {int(declared):,} over the {cap:,}-byte cap", status, hdrs)
+                        chunks, size = [], 0
+                        async for chunk in resp.aiter_bytes():  # decompressed bytes
+                            size += len(chunk)
+                            if size > cap:
+                                raise _TooLarge()
+                            chunks.append(chunk)
+                        return Response(req, url, status, hdrs, b"".join(chunks), None, None,
+                                        time.monotonic() - started, tuple(hops))
+            except _TooLarge:
+                return fail("too_large", f"body over the {cap:,}-byte cap after decompression", status)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                return fail("timeout", f"timed out ({type(exc).__name__})")
+            except httpx.ConnectError as exc:
+                return fail("connect", f"cannot connect: {exc or type(exc).__name__}")
+            except httpx.HTTPError as exc:
+                return fail("protocol", f"{type(exc).__name__}: {exc}")
+            finally:
+                sem.release()
+
+
+async def fetch_all_async(requests: Sequence[Request], settings: FetchSettings,
+                          accept: str = "*/*", on_done: Any = None) -> list[Response]:
+    """Fetch every request concurrently under the settings' caps; results keep input order."""
+    limiter = HostLimiter(settings.per_host_concurrency, settings.per_host_delay_s)
+    global_sem = asyncio.Semaphore(settings.concurrency)
+    async with make_client(settings) as client:
+        async def one(req: Request) -> Response:
+            resp = await _fetch_one(client, req, settings, limiter, global_sem, accept)
+            if on_done is not None:
+                on_done(resp)
+            return resp
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when this thread has a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="newsmon-fetch")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+def fetch_all(requests: Sequence[Request], settings: FetchSettings, accept: str = "*/*",
+              on_done: Any = None) -> list[Response]:
+    """Sync wrapper around :func:`fetch_all_async`."""
+    return run_async(fetch_all_async(requests, settings, accept, on_done))

@@ -1,0 +1,298 @@
+"""One ingest pass, as plain functions the Prefect flow wires together.
+
+    fetch_feeds -> select_entries -> fetch_pages -> Extractor -> store_batch -> finish
+
+Each function takes what it needs and returns values; none of them knows about Prefect, so every
+stage runs (and is tested) without the engine. Every entry ends in exactly one outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.articles import Article, FetchedPage, Rejected, classify_response
+from pipeline.config import Feed, Settings
+from pipeline.entries import Entry, parse_feed
+from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, Request, Response, fetch_all
+from pipeline.outcomes import ORDER, RETRYABLE, Outcome
+from pipeline.store import Store, utcnow
+from pipeline.urls import canonical_url
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def new_run_id() -> str:
+    """Sortable, unique run id: UTC time plus a random suffix."""
+    return utcnow().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """One feed's fetch and parse."""
+
+    feed: Feed
+    status: str  # ok | not_modified | failed
+    http_status: int | None
+    error: str | None
+    etag: str | None
+    last_modified: str | None
+    entries: tuple[Entry, ...]
+    skipped: tuple[tuple[str, str], ...]
+    elapsed_s: float
+
+    def as_row(self, new_entries: int = 0) -> dict[str, Any]:
+        return {"feed_url": self.feed.url, "feed_name": self.feed.name, "status": self.status,
+                "http_status": self.http_status, "error": self.error, "entries": len(self.entries),
+                "new_entries": new_entries, "elapsed_s": round(self.elapsed_s, 3), "etag": self.etag,
+                "last_modified": self.last_modified}
+
+
+def _feed_result(feed: Feed, resp: Response, settings: Settings) -> FeedResult:
+    h = resp.headers
+    if resp.not_modified:
+        return FeedResult(feed, "not_modified", 304, None, None, None, (), (), resp.elapsed_s)
+    if resp.error:
+        return FeedResult(feed, "failed", resp.status, resp.error, None, None, (), (), resp.elapsed_s)
+    parsed = parse_feed(resp.body, feed.name, feed.url, h.get("content-type"), settings.redirect_wrappers)
+    if not parsed.entries and parsed.bozo:
+        return FeedResult(feed, "failed", resp.status, f"not a feed: {parsed.bozo}"[:500], None, None, (),
+                          parsed.skipped, resp.elapsed_s)
+    return FeedResult(feed, "ok", resp.status, None, h.get("etag"), h.get("last-modified"),
+                      parsed.entries, parsed.skipped, resp.elapsed_s)
+
+
+def fetch_feeds(feeds: Sequence[Feed], validators: dict[str, tuple[str | None, str | None]],
+                settings: Settings, progress: Progress | None = None) -> list[FeedResult]:
+    """Fetch and parse every feed concurrently, with conditional GET where validators are known."""
+    reqs = [Request(f.url, key=f, etag=validators.get(f.url, (None, None))[0],
+                    last_modified=validators.get(f.url, (None, None))[1], max_bytes=settings.fetch.max_feed_bytes)
+            for f in feeds]
+    done = [0]
+
+    def tick(_: Response) -> None:
+        done[0] += 1
+        if progress:
+            progress("feeds", done[0], len(reqs))
+
+    responses = fetch_all(reqs, settings.fetch, FEED_ACCEPT, tick)
+    return [_feed_result(r.request.key, r, settings) for r in responses]
+
+
+@dataclass
+class RunState:
+    """What one run has decided so far (kept by the flow between batches)."""
+
+    run_id: str
+    # canonical URL -> entries that share it with the entry being fetched (other feeds, variants)
+    followers: dict[str, list[Entry]] = field(default_factory=dict)
+    new_article_ids: list[int] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: Outcome, n: int = 1) -> None:
+        self.counts[outcome.value] = self.counts.get(outcome.value, 0) + n
+
+
+def _outcome_row(entry: Entry, outcome: Outcome, reason: str, article_id: int | None = None,
+                 final_url: str | None = None, http_status: int | None = None) -> dict[str, Any]:
+    return {"feed_url": entry.feed_url, "entry_key": entry.key, "feed_name": entry.feed, "guid": entry.guid or None,
+            "link": entry.link, "canonical_url": entry.canonical_url, "title": entry.title,
+            "published_at": entry.published, "outcome": outcome.value, "reason": reason,
+            "article_id": article_id, "final_url": final_url, "http_status": http_status}
+
+
+def _invalid_rows(result: FeedResult) -> list[dict[str, Any]]:
+    rows = []
+    for raw, reason in result.skipped:
+        key = raw[:500]
+        rows.append({"feed_url": result.feed.url, "entry_key": key, "feed_name": result.feed.name, "guid": None,
+                     "link": raw[:2000], "canonical_url": raw[:2000], "title": None, "published_at": None,
+                     "outcome": Outcome.INVALID_LINK.value,
+                     "reason": "entry has no http(s) link" if reason == "invalid_link" else reason,
+                     "article_id": None, "final_url": None, "http_status": None})
+    return rows
+
+
+def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
+                   settings: Settings) -> list[Entry]:
+    """Decide, before any page is fetched, which entries need fetching.
+
+    Records outcomes for entries that need no fetch (duplicate URL, invalid link) and the feed
+    results; entries already decided in an earlier run are skipped silently (their outcome is
+    already recorded), unless their outcome is retryable and attempts remain.
+    """
+    all_entries: list[Entry] = []
+    invalid: list[dict[str, Any]] = []
+    for r in results:
+        seen_keys: set[str] = set()
+        for e in r.entries:
+            if e.key in seen_keys:  # a feed that repeats a guid: one entry
+                continue
+            seen_keys.add(e.key)
+            all_entries.append(e)
+        invalid.extend(_invalid_rows(r))
+    known = store.known_entries([(e.feed_url, e.key) for e in all_entries])
+    invalid_known = store.known_entries([(row["feed_url"], row["entry_key"]) for row in invalid])
+    invalid = [row for row in invalid if (row["feed_url"], row["entry_key"]) not in invalid_known]
+    fresh: list[Entry] = []
+    for e in all_entries:
+        prior = known.get((e.feed_url, e.key))
+        if prior is None:
+            fresh.append(e)
+        elif prior[0] in RETRYABLE and prior[1] < settings.max_entry_attempts:
+            fresh.append(e)
+    stored = store.lookup_urls(e.canonical_url for e in fresh)
+    rows: list[dict[str, Any]] = list(invalid)
+    to_fetch: list[Entry] = []
+    leaders: dict[str, Entry] = {}
+    for e in fresh:
+        if e.canonical_url in stored:
+            aid = stored[e.canonical_url]
+            rows.append(_outcome_row(e, Outcome.DUPLICATE_URL, f"URL already stored as article {aid}", aid))
+            state.count(Outcome.DUPLICATE_URL)
+        elif e.canonical_url in leaders:
+            # Same URL from another feed (or another form of it) in this run: fetch it once.
+            state.followers.setdefault(e.canonical_url, []).append(e)
+        else:
+            leaders[e.canonical_url] = e
+            to_fetch.append(e)
+    state.count(Outcome.INVALID_LINK, len(invalid))
+    new_per_feed: dict[str, int] = {}
+    for e in fresh:
+        new_per_feed[e.feed_url] = new_per_feed.get(e.feed_url, 0) + 1
+    store.record_outcomes(state.run_id, rows)
+    store.save_feed_results(state.run_id, [r.as_row(new_per_feed.get(r.feed.url, 0)) for r in results])
+    return to_fetch
+
+
+def fetch_pages(entries: Sequence[Entry], settings: Settings,
+                progress: Progress | None = None) -> list[FetchedPage | Rejected]:
+    """Fetch each entry's page (concurrently, politely) and classify the response."""
+    reqs = [Request(e.link, key=e, max_bytes=settings.fetch.max_page_bytes) for e in entries]
+    done = [0]
+
+    def tick(_: Response) -> None:
+        done[0] += 1
+        if progress:
+            progress("pages", done[0], len(reqs))
+
+    responses = fetch_all(reqs, settings.fetch, PAGE_ACCEPT, tick)
+    return [classify_response(r.request.key, r) for r in responses]
+
+
+def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejected],
+                wrappers: Sequence[Any] = ()) -> list[int]:
+    """De-duplicate a batch of extracted articles against history and each other, and store it.
+
+    Returns the ids of the articles stored as new.
+    """
+    now = utcnow()
+    articles = [r for r in results if isinstance(r, Article)]
+    final_canon = {a.canonical_url: canonical_url(a.final_url, tuple(wrappers)) for a in articles}
+    by_url = store.lookup_urls(list(final_canon.values()))
+    by_hash = store.lookup_hashes(a.text_hash for a in articles)
+    next_id = store.next_article_id()
+    article_rows: list[dict[str, Any]] = []
+    url_rows: list[tuple[str, int, str, str, str | None]] = []
+    outcome_rows: list[dict[str, Any]] = []
+    new_ids: list[int] = []
+
+    def settle(leader: Entry, outcome: Outcome, reason: str, aid: int | None, final_url: str | None,
+               status: int | None) -> None:
+        """Record the leader's outcome and its followers' (same canonical URL)."""
+        outcome_rows.append(_outcome_row(leader, outcome, reason, aid, final_url, status))
+        state.count(outcome)
+        for f in state.followers.pop(leader.canonical_url, []):
+            if aid is not None:
+                outcome_rows.append(_outcome_row(f, Outcome.DUPLICATE_URL,
+                                                 f"same URL as {leader.feed!r} entry, article {aid}", aid, final_url))
+                url_rows.append((f.canonical_url, aid, f.link, "alias", f.feed))
+                state.count(Outcome.DUPLICATE_URL)
+            else:
+                outcome_rows.append(_outcome_row(f, outcome, f"same URL as {leader.feed!r} entry: {reason}", None,
+                                                 final_url, status))
+                state.count(outcome)
+
+    for r in results:
+        if isinstance(r, Rejected):
+            settle(r.entry, r.outcome, r.reason, None, r.final_url, r.http_status)
+            continue
+        a = r
+        entry = Entry(a.feed, a.feed_url, a.title, a.url, a.canonical_url, a.guid, a.published_at, "")
+        fc = final_canon[a.canonical_url]
+        if fc != a.canonical_url and fc in by_url:
+            aid = by_url[fc]
+            settle(entry, Outcome.DUPLICATE_URL, f"redirects to stored article {aid}", aid, a.final_url, 200)
+            url_rows.append((a.canonical_url, aid, a.url, "alias", a.feed))
+            continue
+        if a.text_hash in by_hash:
+            aid = by_hash[a.text_hash]
+            settle(entry, Outcome.DUPLICATE_TEXT, f"same text as article {aid}", aid, a.final_url, 200)
+            url_rows.append((a.canonical_url, aid, a.url, "alias", a.feed))
+            continue
+        aid = next_id
+        next_id += 1
+        by_hash[a.text_hash] = aid
+        by_url[fc] = aid
+        article_rows.append({
+            "id": aid, "url": a.url, "canonical_url": a.canonical_url, "final_url": a.final_url, "guid": a.guid or None,
+            "title": a.title, "author": a.author, "published_at": a.published_at, "fetched_at": now,
+            "language": a.language, "site": a.site, "feed": a.feed, "feed_url": a.feed_url,
+            "description": a.description, "text": a.text, "text_hash": a.text_hash, "duplicate_of": None,
+            "similarity": None, "run_id": state.run_id,
+        })
+        url_rows.append((a.canonical_url, aid, a.url, "canonical", a.feed))
+        if fc != a.canonical_url:
+            url_rows.append((fc, aid, a.final_url, "redirect", a.feed))
+        new_ids.append(aid)
+        settle(entry, Outcome.NEW, "stored", aid, a.final_url, 200)
+    with store.transaction():
+        store.insert_articles(article_rows)
+        store.insert_urls(url_rows)
+        store.record_outcomes(state.run_id, outcome_rows)
+    state.new_article_ids.extend(new_ids)
+    return new_ids
+
+
+def settle_orphans(store: Store, state: RunState) -> None:
+    """Followers whose leader never came back (should not happen) still get an outcome."""
+    rows = []
+    for canon, entries in list(state.followers.items()):
+        for e in entries:
+            rows.append(_outcome_row(e, Outcome.FETCH_FAILED, "run ended before its page was processed"))
+            state.count(Outcome.FETCH_FAILED)
+        del state.followers[canon]
+    if rows:
+        store.record_outcomes(state.run_id, rows)
+
+
+def batches(items: Sequence[Any], size: int) -> list[list[Any]]:
+    """Split ``items`` into lists of at most ``size``."""
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def load_baselines(store: Store, themes: Sequence[Any], baselines_dir: Any) -> int:
+    """Load every baseline file into the ``baseline`` table, tagged with the themes that use it."""
+    from pathlib import Path
+
+    owners: dict[str, list[str]] = {}
+    paths: dict[str, Path] = {}
+    for theme in themes:
+        for p in theme.baselines:
+            p = Path(p)
+            owners.setdefault(p.name, []).append(theme.id)
+            paths[p.name] = p
+    base = Path(baselines_dir)
+    if base.is_dir():
+        for p in sorted(base.glob("*.txt")):
+            owners.setdefault(p.name, [])
+            paths.setdefault(p.name, p)
+    items = [(name, paths[name].read_text(encoding="utf-8"), ids) for name, ids in sorted(owners.items())]
+    return store.load_baselines(items)
+
+
+def summary_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Outcome counts in the canonical order, zeros included."""
+    return [(o.value, counts.get(o.value, 0)) for o in ORDER]
