@@ -15,13 +15,17 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
+from pipeline import alerts
 from pipeline import ingest as lib
 from pipeline.articles import Extractor, FetchedPage
 from pipeline.config import Config, load_config
 from pipeline.store import open_store, utcnow
+from pipeline.themes import ThemeMatcher
 
-# The CLI sets a progress callback here; flow parameters stay plain values.
+# The CLI sets a progress callback and the --notify URLs here. Flow parameters stay plain values,
+# and secrets stay out of them: Prefect stores and shows every flow parameter.
 PROGRESS: contextvars.ContextVar[Any] = contextvars.ContextVar("newsmon_progress", default=None)
+NOTIFY: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("newsmon_notify", default=())
 
 fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
 fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
@@ -45,6 +49,16 @@ def store_task(db_path: Path, state: lib.RunState, results: list[Any], config: C
         return lib.store_batch(store, state, results, config.settings.redirect_wrappers)
 
 
+@task(name="send-alerts", cache_policy=NONE)
+def alerts_task(db_path: Path, state: lib.RunState, config: Config) -> dict[str, int]:
+    """Queue the alerts this run's matches call for, then deliver everything pending."""
+    with open_store(db_path) as store:
+        queued = alerts.plan_alerts(store, config.channels, config.themes, state.run_id, state.new_article_ids,
+                                    config.alerting)
+        report = alerts.deliver_pending(store, config.channels, config.alerting)
+    return {"queued": queued, "sent": report.sent, "failed": report.failed, "interrupted": report.interrupted}
+
+
 @dataclass
 class RunSummary:
     """What a run did, for the CLI's table (the same figures are in the ``runs`` view)."""
@@ -56,6 +70,8 @@ class RunSummary:
     counts: dict[str, int]
     feeds: list[dict[str, Any]] = field(default_factory=list)
     new_article_ids: list[int] = field(default_factory=list)
+    matched: int = 0
+    alerts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -64,7 +80,7 @@ def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_fi
                 trigger: str = "cli") -> RunSummary:
     """Fetch every enabled feed, store new articles, and record every entry's outcome."""
     progress = PROGRESS.get()
-    config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None)
+    config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None, notify=NOTIFY.get())
     settings = config.settings
     db = Path(db_path) if db_path else settings.db_path
     feeds = config.enabled_feeds
@@ -77,7 +93,8 @@ def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_fi
     try:
         results = fetch_feeds_task(feeds, validators, settings, progress)
         to_fetch = select_task(db, results, state, config)
-        with Extractor(settings.extract_workers, settings.inline_extract_below) as extractor:
+        matcher = ThemeMatcher(config.themes) if config.themes else None
+        with Extractor(settings.extract_workers, settings.inline_extract_below, matcher) as extractor:
             pending = None
             for batch in lib.batches(to_fetch, settings.batch_size):
                 pages = fetch_pages_task(batch, settings, progress)
@@ -93,6 +110,8 @@ def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_fi
                 store_task(db, state, pending[1] + pending[0].result(), config)
         with open_store(db) as store:
             lib.settle_orphans(store, state)
+        alert_report = alerts_task(db, state, config)
+        with open_store(db) as store:
             store.finish_run(state.run_id, "completed")
     except BaseException as exc:
         with open_store(db) as store:
@@ -102,4 +121,5 @@ def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_fi
         run_id=state.run_id, db_path=str(db), status="completed",
         seconds=round((utcnow() - started).total_seconds(), 3), counts=dict(state.counts),
         feeds=[r.as_row() for r in results], new_article_ids=list(state.new_article_ids),
+        matched=state.matched, alerts=alert_report,
     )

@@ -11,7 +11,7 @@ import multiprocessing
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ class Article:
     description: str | None
     text: str
     text_hash: str = ""
+    scores: tuple[Any, ...] = ()  # pipeline.themes.ThemeScore per theme, when a matcher was given
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,9 @@ def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | 
     }
 
 
-def extract_page(page: FetchedPage) -> Article | Rejected:
-    """Extract one fetched page into an Article, or reject it with ``no_text``."""
+def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
+    """Extract one fetched page into an Article (scored against the themes when a matcher is
+    given), or reject it with ``no_text``."""
     from pipeline.dedupe import text_hash
 
     try:
@@ -140,43 +142,56 @@ def extract_page(page: FetchedPage) -> Article | Rejected:
         return Rejected(page.entry, Outcome.NO_TEXT, f"{n} characters of article text (minimum {MIN_TEXT_CHARS})",
                         page.final_url, page.status)
     e = page.entry
+    title = meta["title"] or e.title
+    scores: tuple[Any, ...] = ()
+    if matcher is not None:
+        scores = tuple(matcher.score(meta["text"], title=title, language=meta["language"]).values())
     return Article(
         url=e.link, canonical_url=e.canonical_url, final_url=page.final_url, guid=e.guid,
         feed=e.feed, feed_url=e.feed_url, title=meta["title"] or e.title, author=meta["author"],
         published_at=_date(meta["date"]) or e.published, language=meta["language"], site=meta["site"],
         description=meta["description"] or (e.summary or None), text=meta["text"],
-        text_hash=text_hash(meta["text"]),
+        text_hash=text_hash(meta["text"]), scores=scores,
     )
 
 
-def _extract_batch(pages: Sequence[FetchedPage]) -> list[Article | Rejected]:
-    return [extract_page(p) for p in pages]
+_WORKER_MATCHER: Any = None  # set once per worker process by _init_worker
 
 
-def _warm_worker() -> None:
+def _extract_batch(pages: Sequence[FetchedPage], matcher: Any = None) -> list[Article | Rejected]:
+    matcher = matcher if matcher is not None else _WORKER_MATCHER
+    return [extract_page(p, matcher) for p in pages]
+
+
+def _init_worker(matcher: Any) -> None:
+    global _WORKER_MATCHER
     import trafilatura  # noqa: F401  (import once per worker, not once per page)
+
+    _WORKER_MATCHER = matcher
 
 
 class Extractor:
     """Extracts pages in-process for small batches and in a process pool for large ones."""
 
-    def __init__(self, workers: int = 2, inline_below: int = 24) -> None:
+    def __init__(self, workers: int = 2, inline_below: int = 24, matcher: Any = None) -> None:
         self.workers = max(1, workers)
         self.inline_below = inline_below
+        self.matcher = matcher  # sent to each worker once, at start
         self._pool: ProcessPoolExecutor | None = None
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn, not fork: the flow process runs threads (Prefect, httpx) that fork would copy mid-lock.
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_warm_worker)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                             initargs=(self.matcher,))
         return self._pool
 
     def submit(self, pages: Sequence[FetchedPage]) -> Callable[[], list[Article | Rejected]]:
         """Start extracting ``pages``; returns a function that waits for and returns the results."""
         pages = list(pages)
         if self.workers == 1 or len(pages) < self.inline_below:
-            results = _extract_batch(pages)
+            results = _extract_batch(pages, self.matcher)
             return lambda: results
         pool = self._get_pool()
         size = max(1, -(-len(pages) // (self.workers * 4)))  # ~4 chunks per worker balances load
@@ -203,10 +218,3 @@ class Extractor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def with_hash(article: Article) -> Article:
-    """The article with its normalised text hash filled in."""
-    from pipeline.dedupe import text_hash
-
-    return replace(article, text_hash=text_hash(article.text))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class Settings:
     schedule_interval_minutes: int | None = 30
     redirect_wrappers: tuple[RedirectWrapper, ...] = ()
     max_entry_attempts: int = 3
+    retry_after_minutes: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,22 @@ class Channel:
     themes: tuple[str, ...] = ()  # empty: every theme
     cooldown_minutes: int = 0
     enabled: bool = True
+    spike: bool = True  # also send escalations (a theme matching far above its trailing rate)
+    theme_policy: tuple[tuple[str, str], ...] = ()  # per-theme override: immediate | digest | off
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Escalation and retry rules (alerts.toml, [alerting])."""
+
+    spike_enabled: bool = True
+    # A spike: at least spike_min_matches stories in the last spike_window_hours, and more than
+    # spike_factor times the theme's average per window over the spike_baseline_days before.
+    spike_window_hours: int = 24
+    spike_baseline_days: int = 14
+    spike_factor: float = 3.0
+    spike_min_matches: int = 3
+    max_attempts: int = 10  # a pending alert is retried on later runs until this many attempts
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,7 @@ class Config:
     feeds: tuple[Feed, ...]
     themes: tuple[Any, ...]  # pipeline.themes.Theme
     channels: tuple[Channel, ...]
+    alerting: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def enabled_feeds(self) -> tuple[Feed, ...]:
@@ -218,14 +237,15 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
         wrappers.append(RedirectWrapper(w["host"].lower(), w["path"], w["param"]))
 
     ent = data.get("entries", {})
-    _check_keys(ent, {"max_attempts"}, src, "entries.", errors)
+    _check_keys(ent, {"max_attempts", "retry_after_minutes"}, src, "entries.", errors)
     attempts = _number(ent, "max_attempts", 3, int, src, "entries.", errors, 1)
+    retry_after = _number(ent, "retry_after_minutes", 30.0, float, src, "entries.", errors, 0)
 
     return Settings(
         db_path=db_path, data_dir=data_dir, fetch=fetch, extract_workers=workers,
         batch_size=batch_size, inline_extract_below=inline_below, schedule_cron=cron,
         schedule_interval_minutes=interval, redirect_wrappers=tuple(wrappers),
-        max_entry_attempts=attempts,
+        max_entry_attempts=attempts, retry_after_minutes=retry_after,
     )
 
 
@@ -310,15 +330,31 @@ def load_feeds_file(path: Path) -> tuple[Feed, ...]:
     return feeds
 
 
+def _parse_alerting(data: dict, path: Path, errors: _Errors) -> AlertSettings:
+    src = _rel(path)
+    a = data.get("alerting", {})
+    _check_keys(a, set(AlertSettings.__dataclass_fields__), src, "alerting.", errors)
+    d = AlertSettings()
+    return AlertSettings(
+        spike_enabled=bool(a.get("spike_enabled", d.spike_enabled)),
+        spike_window_hours=_number(a, "spike_window_hours", d.spike_window_hours, int, src, "alerting.", errors, 1),
+        spike_baseline_days=_number(a, "spike_baseline_days", d.spike_baseline_days, int, src, "alerting.", errors, 1),
+        spike_factor=_number(a, "spike_factor", d.spike_factor, float, src, "alerting.", errors, 1.0),
+        spike_min_matches=_number(a, "spike_min_matches", d.spike_min_matches, int, src, "alerting.", errors, 1),
+        max_attempts=_number(a, "max_attempts", d.max_attempts, int, src, "alerting.", errors, 1),
+    )
+
+
 def _parse_channels(data: dict, path: Path, env: dict[str, str], theme_ids: set[str],
                     errors: _Errors) -> tuple[Channel, ...]:
     src = _rel(path)
-    _check_keys(data, {"channel"}, src, "", errors)
+    _check_keys(data, {"channel", "alerting"}, src, "", errors)
     channels = []
     names: set[str] = set()
     for i, item in enumerate(data.get("channel", [])):
         key = f"channel[{i}]"
-        _check_keys(item, {"name", "url_env", "policy", "themes", "cooldown_minutes", "enabled"}, src, f"{key}.", errors)
+        _check_keys(item, {"name", "url_env", "policy", "themes", "cooldown_minutes", "enabled", "spike",
+                           "theme_policy"}, src, f"{key}.", errors)
         name = item.get("name")
         if not isinstance(name, str) or not name:
             errors.add(src, f"{key}.name", f"{name!r} is not a non-empty string")
@@ -342,13 +378,24 @@ def _parse_channels(data: dict, path: Path, env: dict[str, str], theme_ids: set[
             if theme_ids and t not in theme_ids:
                 errors.add(src, f"{key}.themes", f"{t!r} is not a configured theme ({', '.join(sorted(theme_ids))})")
         cooldown = _number(item, "cooldown_minutes", 0, int, src, f"{key}.", errors, 0)
+        theme_policy = item.get("theme_policy", {})
+        if not isinstance(theme_policy, dict):
+            errors.add(src, f"{key}.theme_policy", f"{theme_policy!r} is not a table of theme = policy")
+            theme_policy = {}
+        for t, p in theme_policy.items():
+            if theme_ids and t not in theme_ids:
+                errors.add(src, f"{key}.theme_policy.{t}", f"{t!r} is not a configured theme")
+            if p not in ("immediate", "digest", "off"):
+                errors.add(src, f"{key}.theme_policy.{t}", f"{p!r} is not 'immediate', 'digest' or 'off'")
         channels.append(Channel(name=name, url_env=url_env, url=url, policy=policy,
-                                themes=tuple(themes), cooldown_minutes=cooldown, enabled=bool(enabled)))
+                                themes=tuple(themes), cooldown_minutes=cooldown, enabled=bool(enabled),
+                                spike=bool(item.get("spike", True)),
+                                theme_policy=tuple(sorted(theme_policy.items()))))
     return tuple(channels)
 
 
 def load_config(config_dir: Path, env: dict[str, str] | None = None, root: Path | None = None,
-                feeds_file: Path | None = None) -> Config:
+                feeds_file: Path | None = None, notify: Sequence[str] = ()) -> Config:
     """Load, validate and return the configuration in ``config_dir``.
 
     Args:
@@ -357,6 +404,7 @@ def load_config(config_dir: Path, env: dict[str, str] | None = None, root: Path 
         root: folder that relative paths in settings.toml resolve against (default: the parent of
             ``config_dir``).
         feeds_file: a TOML or OPML feed list that replaces feeds.toml for this run.
+        notify: apprise URLs of extra channels for this run (``newsmon run --notify``).
 
     Raises:
         ConfigError: listing every problem found.
@@ -383,9 +431,15 @@ def load_config(config_dir: Path, env: dict[str, str] | None = None, root: Path 
     themes, theme_errors = parse_themes(_read_toml(themes_path, errors, required=False), config_dir,
                                         _rel(themes_path))
     errors.lines.extend(theme_errors)
-    channels = _parse_channels(_read_toml(config_dir / "alerts.toml", errors, required=False),
-                               config_dir / "alerts.toml", env, {t.id for t in themes}, errors)
+    alerts_data = _read_toml(config_dir / "alerts.toml", errors, required=False)
+    channels = _parse_channels(alerts_data, config_dir / "alerts.toml", env, {t.id for t in themes}, errors)
+    alerting = _parse_alerting(alerts_data, config_dir / "alerts.toml", errors)
+    for i, url in enumerate(notify):
+        if "://" not in url:
+            errors.add("--notify", f"[{i}]", "is not an apprise URL (scheme://...)")
+            continue
+        channels += (Channel(name=f"notify-{i + 1}" if len(notify) > 1 else "notify", url_env="--notify", url=url),)
     if errors.lines:
         raise ConfigError(errors.lines)
     return Config(config_dir=config_dir, settings=settings, feeds=feeds, themes=tuple(themes),
-                  channels=channels)
+                  channels=channels, alerting=alerting)

@@ -9,6 +9,7 @@ import calendar
 import html
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 from datetime import UTC, datetime
 
 import feedparser
@@ -49,7 +50,7 @@ class ParsedFeed:
     title: str
     entries: tuple[Entry, ...]
     bozo: str | None  # feedparser's complaint, kept even when entries were recovered
-    skipped: tuple[tuple[str, str], ...] = ()  # (raw link or title, reason) for unusable entries
+    skipped: tuple[tuple[str, str, str, str], ...] = ()  # (title, link, guid, reason) of unusable entries
 
 
 def clean_text(value: str | None, limit: int) -> str:
@@ -63,7 +64,7 @@ def clean_text(value: str | None, limit: int) -> str:
 
 def _published(raw: dict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = raw.get(key)
+        value = dict.get(raw, key)  # plain lookup: feedparser's aliasing of updated/published warns
         if value:
             try:
                 when = datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
@@ -86,7 +87,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
         exc = parsed.get("bozo_exception")
         bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     entries: list[Entry] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str, str, str]] = []
     for raw in parsed.get("entries", []):
         title = clean_text(raw.get("title"), MAX_TITLE)
         link = (raw.get("link") or "").strip()
@@ -95,13 +96,15 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
                 if alt.get("href") and alt.get("rel", "alternate") == "alternate":
                     link = alt["href"].strip()
                     break
+        raw_guid = raw.get("id") or raw.get("guid") or ""
+        if link and link == raw_guid and not link.lower().startswith(("http://", "https://")):
+            link = ""  # feedparser copies a non-URL <guid> into link (isPermaLink defaults to true)
         if link and not link.lower().startswith(("http://", "https://")):
-            from urllib.parse import urljoin
             link = urljoin(feed_url, link)
+        guid = clean_text(raw_guid, 1000)
         if not link.lower().startswith(("http://", "https://")):
-            skipped.append((link or title or "(entry without link)", "invalid_link"))
+            skipped.append((title, link, guid, "entry has no http(s) link"))
             continue
-        guid = clean_text(raw.get("id") or raw.get("guid"), 1000)
         entries.append(Entry(
             feed=feed_name,
             feed_url=feed_url,

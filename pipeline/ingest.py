@@ -40,7 +40,7 @@ class FeedResult:
     etag: str | None
     last_modified: str | None
     entries: tuple[Entry, ...]
-    skipped: tuple[tuple[str, str], ...]
+    skipped: tuple[tuple[str, str, str, str], ...]
     elapsed_s: float
 
     def as_row(self, new_entries: int = 0) -> dict[str, Any]:
@@ -89,6 +89,7 @@ class RunState:
     # canonical URL -> entries that share it with the entry being fetched (other feeds, variants)
     followers: dict[str, list[Entry]] = field(default_factory=dict)
     new_article_ids: list[int] = field(default_factory=list)
+    matched: int = 0  # (article, theme) pairs that matched
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome, n: int = 1) -> None:
@@ -105,12 +106,11 @@ def _outcome_row(entry: Entry, outcome: Outcome, reason: str, article_id: int | 
 
 def _invalid_rows(result: FeedResult) -> list[dict[str, Any]]:
     rows = []
-    for raw, reason in result.skipped:
-        key = raw[:500]
-        rows.append({"feed_url": result.feed.url, "entry_key": key, "feed_name": result.feed.name, "guid": None,
-                     "link": raw[:2000], "canonical_url": raw[:2000], "title": None, "published_at": None,
-                     "outcome": Outcome.INVALID_LINK.value,
-                     "reason": "entry has no http(s) link" if reason == "invalid_link" else reason,
+    for title, link, guid, reason in result.skipped:
+        key = (guid or link or title or "(empty entry)")[:500]
+        rows.append({"feed_url": result.feed.url, "entry_key": key, "feed_name": result.feed.name,
+                     "guid": guid or None, "link": link[:2000], "canonical_url": link[:2000], "title": title or None,
+                     "published_at": None, "outcome": Outcome.INVALID_LINK.value, "reason": reason,
                      "article_id": None, "final_url": None, "http_status": None})
     return rows
 
@@ -141,7 +141,13 @@ def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
         prior = known.get((e.feed_url, e.key))
         if prior is None:
             fresh.append(e)
-        elif prior[0] in RETRYABLE and prior[1] < settings.max_entry_attempts:
+    # Failed pages are retried, with a back-off, whether or not their feed still lists them.
+    queued = {(e.feed_url, e.key) for e in fresh}
+    for name, feed_url, title, link, canon, guid, published in store.retryable_entries(
+            [o.value for o in RETRYABLE], settings.max_entry_attempts, settings.retry_after_minutes):
+        e = Entry(name, feed_url, title or "", link, canon, guid or "", published, "")
+        if (feed_url, e.key) not in queued:
+            queued.add((feed_url, e.key))
             fresh.append(e)
     stored = store.lookup_urls(e.canonical_url for e in fresh)
     rows: list[dict[str, Any]] = list(invalid)
@@ -158,7 +164,8 @@ def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
         else:
             leaders[e.canonical_url] = e
             to_fetch.append(e)
-    state.count(Outcome.INVALID_LINK, len(invalid))
+    if invalid:
+        state.count(Outcome.INVALID_LINK, len(invalid))
     new_per_feed: dict[str, int] = {}
     for e in fresh:
         new_per_feed[e.feed_url] = new_per_feed.get(e.feed_url, 0) + 1
@@ -195,6 +202,7 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     by_hash = store.lookup_hashes(a.text_hash for a in articles)
     next_id = store.next_article_id()
     article_rows: list[dict[str, Any]] = []
+    match_rows: list[tuple[int, Any]] = []
     url_rows: list[tuple[str, int, str, str, str | None]] = []
     outcome_rows: list[dict[str, Any]] = []
     new_ids: list[int] = []
@@ -247,12 +255,15 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
         if fc != a.canonical_url:
             url_rows.append((fc, aid, a.final_url, "redirect", a.feed))
         new_ids.append(aid)
+        match_rows.extend((aid, score) for score in a.scores)
         settle(entry, Outcome.NEW, "stored", aid, a.final_url, 200)
     with store.transaction():
         store.insert_articles(article_rows)
         store.insert_urls(url_rows)
+        store.upsert_matches(match_rows)
         store.record_outcomes(state.run_id, outcome_rows)
     state.new_article_ids.extend(new_ids)
+    state.matched += sum(1 for _, score in match_rows if score.matched)
     return new_ids
 
 

@@ -244,6 +244,21 @@ class Store:
             self.con.unregister("_keys")
         return {(f, k): (o, a) for f, k, o, a in rows}
 
+    def retryable_entries(self, outcomes: Iterable[str], max_attempts: int, retry_after_minutes: float,
+                          max_age_days: int = 7) -> list[tuple]:
+        """Entries due for another try: a retryable outcome, attempts left, and the back-off passed.
+
+        The back-off doubles with each attempt (retry_after_minutes, then twice that, ...). HTTP 410
+        Gone is final: unlike a 404, it does not come back.
+        """
+        now = utcnow()
+        return self.con.execute(
+            "SELECT feed_name, feed_url, title, link, canonical_url, guid, published_at FROM entry_outcome "
+            "WHERE outcome IN (SELECT unnest(?)) AND attempts < ? AND coalesce(http_status, 0) <> 410 "
+            "AND last_seen_at >= ?::TIMESTAMP - to_days(?) "
+            "AND last_seen_at <= ?::TIMESTAMP - to_microseconds(CAST(? * pow(2, attempts - 1) * 60e6 AS BIGINT))",
+            [sorted(outcomes), max_attempts, now, max_age_days, now, retry_after_minutes]).fetchall()
+
     def lookup_urls(self, canonical_urls: Iterable[str]) -> dict[str, int]:
         """canonical URL -> article id, for URLs already stored (as article or alias)."""
         urls = list(set(canonical_urls))
@@ -311,6 +326,20 @@ class Store:
         return self._insert_arrow("article_url", ["canonical_url", "article_id", "url", "kind", "feed", "first_seen_at"],
                                   [(*r, now) for r in rows], {"feed": pa.string(), "article_id": pa.int64()},
                                   conflict="ON CONFLICT DO NOTHING")
+
+    # -- theme matches ----------------------------------------------------------------------
+    def upsert_matches(self, rows: Sequence[tuple[int, Any]]) -> int:
+        """Store (article_id, ThemeScore) pairs; a re-score replaces the earlier row."""
+        now = utcnow()
+        data = [(aid, s.theme_id, float(s.score), bool(s.matched), s.passage or None, s.baseline_passage or None,
+                 list(getattr(s, "concepts", ()) or ()), now) for aid, s in rows]
+        return self._insert_arrow(
+            "theme_match", ["article_id", "theme_id", "score", "matched", "passage", "baseline_passage", "concepts",
+                            "scored_at"], data,
+            {"passage": pa.string(), "baseline_passage": pa.string(), "concepts": pa.list_(pa.string())},
+            conflict="ON CONFLICT DO UPDATE SET score = excluded.score, matched = excluded.matched, "
+                     "passage = excluded.passage, baseline_passage = excluded.baseline_passage, "
+                     "concepts = excluded.concepts, scored_at = excluded.scored_at")
 
     # -- baselines --------------------------------------------------------------------------
     def load_baselines(self, items: Sequence[tuple[str, str, list[str]]]) -> int:
