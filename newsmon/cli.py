@@ -17,7 +17,7 @@ from rich.table import Table
 from pipeline.errors import ConfigError, NewsmonError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-out = Console()
+out = Console(width=None if Console().is_terminal else 120)
 err = Console(stderr=True)
 
 app = typer.Typer(
@@ -71,6 +71,14 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
         except NewsmonError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("NEWSMON_DEBUG"):
+                raise
+            err.print(f"[bold red]error:[/] the run could not proceed: {type(exc).__name__}: {exc}\n"
+                      "(set NEWSMON_DEBUG=1 for the traceback)", highlight=False)
             raise typer.Exit(1) from None
     return wrapper
 

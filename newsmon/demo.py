@@ -14,9 +14,17 @@ from pathlib import Path
 from rich.console import Console
 
 from newsmon.localserver import CorpusServer
+from newsmon.receiver import Receiver
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT_ROOT / "demo"
+ALERT_ENV = "NEWSMON_DEMO_CHAT_URL"
+DEMO_ALERTS = f"""# Written by `newsmon demo`: alerts go to a local receiver standing in for a chat service.
+[[channel]]
+name = "demo-chat"
+url_env = "{ALERT_ENV}"
+policy = "immediate"
+"""
 
 
 def write_demo_config(target: Path, base_url: str, db_path: Path, extra_alerts: str = "") -> Path:
@@ -53,14 +61,17 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
     from newsmon.cli import print_summary, run_pipeline
     from pipeline.store import open_store
 
+    import os
+
     console = console or Console()
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_path = data_dir / "newsmon.duckdb"
     for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
-    with CorpusServer(DEMO_DIR / "corpus") as server:
-        cfg = write_demo_config(data_dir, server.base_url, db_path)
+    with CorpusServer(DEMO_DIR / "corpus") as server, Receiver() as receiver:
+        os.environ[ALERT_ENV] = receiver.apprise_url
+        cfg = write_demo_config(data_dir, server.base_url, db_path, DEMO_ALERTS)
         console.rule("[bold]newsmon demo")
         console.print(f"Sample corpus served at {server.base_url}  (config: {cfg})", highlight=False)
         t0 = time.monotonic()
@@ -78,6 +89,15 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
                 "SELECT feed, left(title, 48) AS title, outcome, left(reason, 60) AS reason FROM entries "
                 "ORDER BY outcome = 'new' DESC, outcome, feed, title")
             _table(console, "Every entry and its one outcome (SELECT ... FROM entries)", cols, rows)
+            cols, rows = store.sql(
+                "SELECT article_id, theme, score, left(title, 50) AS title, left(passage, 90) AS passage "
+                "FROM theme_matches WHERE matched ORDER BY theme, score DESC")
+            _table(console, "Theme matches with their evidence (SELECT ... FROM theme_matches WHERE matched)", cols, rows)
+            cols, rows = store.sql("SELECT kind, theme, article_id, sources, status, attempts, channel FROM alerts "
+                                   "ORDER BY kind, theme, article_id")
+            _table(console, "The alert outbox (SELECT ... FROM alerts)", cols, rows)
+        _show_alerts(console, receiver.messages)
+        sent_first = len(receiver.messages)
 
         console.rule("[bold]second run, feeds unchanged")
         before = len(server.requests)
@@ -86,7 +106,8 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
         pages_second = [p for p in new_requests if not p.startswith("/feeds/")]
         console.print(
             f"second run: {second.counts.get('new', 0)} new article(s), {len(pages_second)} page(s) fetched, "
-            f"{sum(1 for f in second.feeds if f['status'] == 'not_modified')} feed(s) answered 304 Not Modified",
+            f"{sum(1 for f in second.feeds if f['status'] == 'not_modified')} feed(s) answered 304 Not Modified, "
+            f"{len(receiver.messages) - sent_first} alert(s) sent (nothing is sent twice)",
             highlight=False)
         console.print(
             f"\nfirst run: {first.counts.get('new', 0)} articles stored, {pages_first} pages fetched, "
@@ -99,6 +120,20 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
+
+
+def _show_alerts(console: Console, messages: list[dict]) -> None:
+    """What the local chat receiver got: a list, then the first immediate alert in full."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    console.rule(f"[bold]{len(messages)} alert(s) received by the local chat receiver")
+    for m in messages:
+        first = next((ln for ln in m.get("message", "").splitlines() if ln.startswith("**Article")), "")
+        console.print(f"- {m.get('title')}  {first[:100]}", highlight=False, markup=False)
+    example = next((m for m in messages if "Matched passage" in m.get("message", "")), None)
+    if example:
+        console.print(Panel(Markdown(example["message"]), title=example["title"], width=min(console.width, 110)))
 
 
 def _table(console: Console, title: str, cols: list[str], rows: list[tuple]) -> None:

@@ -165,17 +165,14 @@ def render_immediate(m: MatchInfo) -> tuple[str, str]:
     where = " · ".join(x for x in (m.site, m.feed if m.feed != m.site else None) if x)
     when = f", published {m.published_at:%Y-%m-%d}" if m.published_at else ""
     spread = f"Seen in **{m.sources} sources**." if m.sources > 1 else "Seen in 1 source."
-    body = "\n".join([
+    body = "\n\n".join([
         f"**Theme:** {m.theme_name} (`{m.theme_id}`) · **score {m.score:.2f}**",
         f"**Article:** [{m.title}]({m.url})",
         f"**Source:** {where or 'unknown'}{when}. {spread}",
-        "",
         "**Matched passage:**",
         _quote(m.passage),
-        "",
         f"**Echoes the baseline** *{m.baseline_title}*:",
         _quote(m.baseline_passage),
-        "",
         f"This theme recurred in {m.recent_7d} stor{'y' if m.recent_7d == 1 else 'ies'} in the last 7 days "
         f"({m.recent_30d} in 30 days).",
     ])
@@ -188,10 +185,11 @@ def render_digest(run_id: str, matches: Sequence[MatchInfo]) -> tuple[str, str]:
     lines = [f"Run `{run_id}`"]
     for theme_id in sorted({m.theme_id for m in matches}):
         group = sorted((m for m in matches if m.theme_id == theme_id), key=lambda m: -m.score)
-        lines += ["", f"**{group[0].theme_name}** ({len(group)}; {group[0].recent_7d} in the last 7 days)"]
+        lines += ["", f"**{group[0].theme_name}** ({len(group)}; {group[0].recent_7d} in the last 7 days)", ""]
         for m in group:
             src = f", {m.sources} sources" if m.sources > 1 else ""
             lines.append(f"- [{m.title}]({m.url}) · {m.site or m.feed or ''} · score {m.score:.2f}{src}")
+            lines.append("")
             lines.append("  " + _quote(m.passage, 240))
     return title, "\n".join(lines)
 
@@ -201,7 +199,7 @@ def render_spike(theme_name: str, theme_id: str, count: int, window_h: int, trai
     """An escalation: a theme matching far more often than its trailing rate."""
     title = f"newsmon: spike in {theme_name}"
     lines = [f"**{theme_name}** (`{theme_id}`) matched **{count} stories in the last {window_h} h**, against a "
-             f"trailing average of {trailing:.1f} per {window_h} h."]
+             f"trailing average of {trailing:.1f} per {window_h} h.", ""]
     for m in examples[:5]:
         lines.append(f"- [{m.title}]({m.url}) · {m.site or m.feed or ''} · score {m.score:.2f}")
     return title, "\n".join(lines)
@@ -311,13 +309,13 @@ def _spike_rows(store: Store, ch: Channel, red: str, themes: dict[str, Any], run
         count, trailing = store.con.execute(
             """
             WITH s AS (
-                SELECT DISTINCT coalesce(a.duplicate_of, a.id) AS story, min(a.fetched_at) AS at
+                SELECT coalesce(a.duplicate_of, a.id) AS story, min(a.fetched_at) AS first_at
                 FROM theme_match t JOIN article a ON a.id = t.article_id
                 WHERE t.theme_id = ? AND t.matched AND a.fetched_at >= ?
                 GROUP BY ALL
             )
-            SELECT count(*) FILTER (WHERE at >= ?),
-                   count(*) FILTER (WHERE at < ?) / ?
+            SELECT count(*) FILTER (WHERE first_at >= ?),
+                   count(*) FILTER (WHERE first_at < ?) / ?
             FROM s
             """, [theme_id, now - window - timedelta(days=settings.spike_baseline_days), now - window, now - window,
                   settings.spike_baseline_days * 24 / settings.spike_window_hours]).fetchone()
