@@ -18,7 +18,7 @@ from pipeline.errors import ConfigError, NewsmonError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 out = Console(width=None if Console().is_terminal else 120)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one problem, one line: greppable
 
 app = typer.Typer(
     name="newsmon",

@@ -55,6 +55,8 @@ class Article:
     text: str
     text_hash: str = ""
     scores: tuple[Any, ...] = ()  # pipeline.themes.ThemeScore per theme, when a matcher was given
+    fingerprint: Any = None  # pipeline.neardup.Fingerprint, computed where the CPU work is done
+    entry: Any = None  # the Entry it came from
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,14 @@ def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | 
         return None
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
     text = doc.text.strip()
+    title = (doc.title or "").strip()
+    first, _, rest = text.partition("\n")
+    if title and rest and first.strip() == title:
+        # trafilatura keeps an <h1> inside <article> as the first line: the headline is metadata,
+        # and a changed headline must not change the text (or its hash).
+        text = rest.strip()
     return {
-        "title": (doc.title or "").strip(),
+        "title": title,
         "author": (doc.author or "").strip() or None,
         "date": doc.date,
         "language": detect_language(text, raw),
@@ -131,6 +139,7 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
     """Extract one fetched page into an Article (scored against the themes when a matcher is
     given), or reject it with ``no_text``."""
     from pipeline.dedupe import text_hash
+    from pipeline.neardup import fingerprint
 
     try:
         meta = extract_html(page.html, page.final_url)
@@ -151,7 +160,7 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
         feed=e.feed, feed_url=e.feed_url, title=meta["title"] or e.title, author=meta["author"],
         published_at=_date(meta["date"]) or e.published, language=meta["language"], site=meta["site"],
         description=meta["description"] or (e.summary or None), text=meta["text"],
-        text_hash=text_hash(meta["text"]), scores=scores,
+        text_hash=text_hash(meta["text"]), scores=scores, fingerprint=fingerprint(meta["text"]), entry=e,
     )
 
 

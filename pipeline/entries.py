@@ -36,6 +36,7 @@ class Entry:
     guid: str
     published: datetime | None
     summary: str
+    feed_link: str = ""  # the link exactly as the feed gave it (before unwrapping)
 
     @property
     def key(self) -> str:
@@ -114,6 +115,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
             guid=guid,
             published=_published(raw),
             summary=clean_text(raw.get("summary") or raw.get("description"), MAX_SUMMARY),
+            feed_link=link,
         ))
     feed_title = clean_text(parsed.get("feed", {}).get("title"), MAX_TITLE)
     if not entries and bozo and not parsed.get("version"):

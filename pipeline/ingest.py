@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline import neardup
 from pipeline.articles import Article, FetchedPage, Rejected, classify_response
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
 from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, Request, Response, fetch_all
 from pipeline.outcomes import ORDER, RETRYABLE, Outcome
 from pipeline.store import Store, utcnow
-from pipeline.urls import canonical_url
+from pipeline.urls import canonical_url, fetch_url
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -99,7 +100,7 @@ class RunState:
 def _outcome_row(entry: Entry, outcome: Outcome, reason: str, article_id: int | None = None,
                  final_url: str | None = None, http_status: int | None = None) -> dict[str, Any]:
     return {"feed_url": entry.feed_url, "entry_key": entry.key, "feed_name": entry.feed, "guid": entry.guid or None,
-            "link": entry.link, "canonical_url": entry.canonical_url, "title": entry.title,
+            "link": entry.feed_link or entry.link, "canonical_url": entry.canonical_url, "title": entry.title,
             "published_at": entry.published, "outcome": outcome.value, "reason": reason,
             "article_id": article_id, "final_url": final_url, "http_status": http_status}
 
@@ -145,7 +146,8 @@ def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
     queued = {(e.feed_url, e.key) for e in fresh}
     for name, feed_url, title, link, canon, guid, published in store.retryable_entries(
             [o.value for o in RETRYABLE], settings.max_entry_attempts, settings.retry_after_minutes):
-        e = Entry(name, feed_url, title or "", link, canon, guid or "", published, "")
+        e = Entry(name, feed_url, title or "", fetch_url(link, settings.redirect_wrappers), canon, guid or "",
+                  published, "", feed_link=link)
         if (feed_url, e.key) not in queued:
             queued.add((feed_url, e.key))
             fresh.append(e)
@@ -200,7 +202,16 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     final_canon = {a.canonical_url: canonical_url(a.final_url, tuple(wrappers)) for a in articles}
     by_url = store.lookup_urls(list(final_canon.values()))
     by_hash = store.lookup_hashes(a.text_hash for a in articles)
+    # Near-duplicate candidates from all history: one join for the whole batch.
+    probes = [(i, int(b)) for i, a in enumerate(articles) if a.fingerprint is not None for b in a.fingerprint.buckets]
+    history = store.lsh_candidates(probes)
+    stored_texts = store.article_texts(aid for ids in history.values() for aid in ids)
+    near = neardup.find_near_duplicates(history, stored_texts, [a.fingerprint for a in articles])
+    near_by_canon = {a.canonical_url: m for a, m in zip(articles, near)}
+    # ...and from earlier articles of this batch: bucket -> (article id, root id, shingles)
+    batch_buckets: dict[int, list[tuple[int, int, Any]]] = {}
     next_id = store.next_article_id()
+    lsh_rows: list[tuple[int, int]] = []
     article_rows: list[dict[str, Any]] = []
     match_rows: list[tuple[int, Any]] = []
     url_rows: list[tuple[str, int, str, str, str | None]] = []
@@ -228,7 +239,7 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
             settle(r.entry, r.outcome, r.reason, None, r.final_url, r.http_status)
             continue
         a = r
-        entry = Entry(a.feed, a.feed_url, a.title, a.url, a.canonical_url, a.guid, a.published_at, "")
+        entry = a.entry
         fc = final_canon[a.canonical_url]
         if fc != a.canonical_url and fc in by_url:
             aid = by_url[fc]
@@ -244,23 +255,42 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
         next_id += 1
         by_hash[a.text_hash] = aid
         by_url[fc] = aid
+        copy_of = near_by_canon.get(a.canonical_url)
+        if a.fingerprint is not None:
+            for b in a.fingerprint.buckets:
+                for other_id, other_root, other_sh in batch_buckets.get(int(b), []):
+                    sim = neardup.jaccard(a.fingerprint.shingles, other_sh)
+                    if sim >= neardup.THRESHOLD and (copy_of is None or sim > copy_of.similarity):
+                        copy_of = neardup.NearMatch(other_id, other_root, round(sim, 4))
+            root = copy_of.root_id if copy_of else aid
+            for b in a.fingerprint.buckets:
+                batch_buckets.setdefault(int(b), []).append((aid, root, a.fingerprint.shingles))
+                lsh_rows.append((int(b), aid))
         article_rows.append({
             "id": aid, "url": a.url, "canonical_url": a.canonical_url, "final_url": a.final_url, "guid": a.guid or None,
             "title": a.title, "author": a.author, "published_at": a.published_at, "fetched_at": now,
             "language": a.language, "site": a.site, "feed": a.feed, "feed_url": a.feed_url,
-            "description": a.description, "text": a.text, "text_hash": a.text_hash, "duplicate_of": None,
-            "similarity": None, "run_id": state.run_id,
+            "description": a.description, "text": a.text, "text_hash": a.text_hash,
+            "duplicate_of": copy_of.root_id if copy_of else None,
+            "similarity": copy_of.similarity if copy_of else None, "run_id": state.run_id,
         })
         url_rows.append((a.canonical_url, aid, a.url, "canonical", a.feed))
         if fc != a.canonical_url:
             url_rows.append((fc, aid, a.final_url, "redirect", a.feed))
         new_ids.append(aid)
         match_rows.extend((aid, score) for score in a.scores)
-        settle(entry, Outcome.NEW, "stored", aid, a.final_url, 200)
+        if copy_of is not None:
+            # Stored (it is evidence of spread), but marked as a copy of its story's earliest article.
+            settle(entry, Outcome.NEAR_DUPLICATE,
+                   f"near-copy of article {copy_of.article_id} (Jaccard {copy_of.similarity:.2f}); "
+                   f"stored with duplicate_of = {copy_of.root_id}", aid, a.final_url, 200)
+        else:
+            settle(entry, Outcome.NEW, "stored", aid, a.final_url, 200)
     with store.transaction():
         store.insert_articles(article_rows)
         store.insert_urls(url_rows)
         store.upsert_matches(match_rows)
+        store.insert_lsh(lsh_rows)
         store.record_outcomes(state.run_id, outcome_rows)
     state.new_article_ids.extend(new_ids)
     state.matched += sum(1 for _, score in match_rows if score.matched)

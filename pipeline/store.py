@@ -283,6 +283,35 @@ class Store:
             self.con.unregister("_hashes")
         return dict(rows)
 
+    def lsh_candidates(self, probes: Sequence[tuple[int, int]]) -> dict[int, list[int]]:
+        """(probe index, bucket) pairs -> probe index -> stored article ids sharing a bucket."""
+        if not probes:
+            return {}
+        self.con.register("_probe", pa.table({"i": pa.array([p[0] for p in probes], pa.int32()),
+                                             "bucket": pa.array([p[1] for p in probes], pa.int64())}))
+        try:
+            rows = self.con.execute("SELECT DISTINCT p.i, l.article_id FROM _probe p JOIN article_lsh l USING (bucket)").fetchall()
+        finally:
+            self.con.unregister("_probe")
+        out: dict[int, list[int]] = {}
+        for i, aid in rows:
+            out.setdefault(i, []).append(aid)
+        return out
+
+    def article_texts(self, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+        """article id -> (story root id, text)."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        rows = self.con.execute("SELECT id, coalesce(duplicate_of, id), text FROM article WHERE id IN (SELECT unnest(?))",
+                                [ids]).fetchall()
+        return {i: (root, text) for i, root, text in rows}
+
+    def insert_lsh(self, rows: Sequence[tuple[int, int]]) -> int:
+        """(bucket, article_id) rows."""
+        return self._insert_arrow("article_lsh", ["bucket", "article_id"], rows,
+                                  {"bucket": pa.int64(), "article_id": pa.int64()})
+
     def next_article_id(self) -> int:
         return int(self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM article").fetchone()[0])
 

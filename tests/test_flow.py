@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import write_config
+from tests.conftest import page_html, paragraphs, write_config
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -107,8 +107,7 @@ def test_changed_feed_without_validators_refetches_nothing_known(site, tmp_path:
     # The feed changes (a new entry), so it is fetched in full; only the new entry's page is fetched.
     # (The 404 page is retried too, but only once its back-off has passed: see the next test.)
     feed = site.root / "feeds" / "alpha.xml"
-    (site.root / "alpha" / "a5.html").write_text((site.root / "alpha" / "a2.html").read_text().replace(
-        "Rainfall fills the reservoir", "Drought empties the reservoir").replace("<p>", "<p>Update: ", 1))
+    (site.root / "alpha" / "a5.html").write_text(page_html("Drought empties the reservoir", paragraphs(55)))
     feed.write_text(feed.read_text().replace(
         "</channel>", "<item><title>Drought empties the reservoir</title><link>{{BASE}}/alpha/a5.html</link>"
                       "<guid>alpha-5</guid></item></channel>"))
@@ -127,8 +126,7 @@ def test_failed_page_is_retried_after_backoff_and_410_is_final(site, tmp_path: P
     settings.write_text(settings.read_text() + "[entries]\nretry_after_minutes = 0\nmax_attempts = 3\n")
     run_once(cfg)
     # The page comes back: retried although the feed answers 304, and stored.
-    (site.root / "beta" / "gone.html").write_text((site.root / "beta" / "b1.html").read_text().replace(
-        "Vineyard harvest festival", "Back again").replace("<p>", "<p>Returned: ", 2))
+    (site.root / "beta" / "gone.html").write_text(page_html("Back again", paragraphs(56)))
     before = len(site.requests)
     second = run_once(cfg)
     assert "/beta/gone.html" in site.requests[before:]
@@ -160,7 +158,7 @@ def test_feed_recovers_after_failure(site, tmp_path: Path) -> None:
 
 def test_large_batch_uses_the_process_pool(site, tmp_path: Path) -> None:
     """Enough pages to cross inline_below: extraction runs in worker processes, same results."""
-    from tests.conftest import page_html, paragraphs, rss
+    from tests.conftest import rss
 
     items = []
     for i in range(30):

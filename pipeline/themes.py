@@ -1,0 +1,1053 @@
+"""Score an article against the tracked themes: concept rules over passages, offline, on CPU.
+
+Method (the numbers behind each choice are in docs/themes-method.md):
+
+1. The article (title + text) is split into paragraphs; long paragraphs are cut into chunks of
+   sentences. Every window of 1 to ``max_window`` consecutive paragraphs is a candidate passage,
+   so an article mostly about other things is scored on its one paragraph about the theme.
+2. Each paragraph is matched against multilingual concept lexicons (en, ru, de, fr, es) declared
+   in ``config/themes.toml``: literal terms (``word``, ``stem*``, ``*infix*``, phrases), masks that
+   cancel a term in a known wrong sense (``-eurasia group``), negation (``not an alliance``), and
+   derived concepts built from proximity (``@OPPOSE >3 @WEST``: "against ... the United States").
+3. A passage's score is the sum of the weights of the concepts present (capped at 1), multiplied
+   down when a required gate is missing (every theme needs its core co-occurrence, e.g. an
+   alliance word AND an against-the-US phrase), when a penalty concept is present (an explicit
+   denial), and slightly for each extra paragraph in the window.
+4. The article's score for a theme is its best passage's score. Evidence: that passage, and the
+   baseline sentence or key phrase sharing most concepts and stems with it.
+
+``method="lexical"`` (TF-IDF cosine against baseline, description and key phrases) and
+``method="hybrid"`` are kept for the evaluation in eval/themes/evaluate.py; the default is the
+one that evaluation chose (concept rules: dev F1 0.95-0.97 vs 0.37-0.72 for lexical).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import snowballstemmer
+
+from pipeline.errors import ConfigError
+
+METHODS = ("concepts", "lexical", "hybrid")
+DEFAULT_METHOD = "concepts"
+MAX_PASSAGE_CHARS = 1200
+# "did not come to help": a negator ending at most this many tokens before a hit cancels it.
+# 4 also catches "weapons never handed over, a grievance"; alliance words set 4 in themes.toml
+# ("not forming a military alliance").
+NEGATION_SCOPE = 3
+MAX_BASELINE_CHARS = 600
+# A paragraph longer than this is cut into sentence chunks: a 400-word block would let words from
+# unrelated sentences satisfy a co-occurrence rule.
+MAX_CHUNK_WORDS = 130
+_CACHE_LIMIT = 200_000  # token and stem caches are cleared past this many entries
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CONCEPT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_TERM_TOKEN_RE = re.compile(r"\*?[^\W_]+\*?")
+_DERIVED_RE = re.compile(r"^@(\w+)(?:\s*([~>])\s*(\d+)\s*@(\w+))?$")
+_BRACES_RE = re.compile(r"\{([^{}]*)\}")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+_SENTENCE_RE = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”»)]))\s+(?=[\"'“«(\[]?[A-ZА-ЯЁ0-9ÀÂÉÈÎÔÜÄÖÑ¿¡])")
+# Applied to the raw text before lowercasing: "US" (a country) must not become "us" (a pronoun),
+# and "didn't" must read as a negation.
+_PRENORMALIZE = (
+    (re.compile(r"[’‘`´ʼ]"), "'"),
+    (re.compile(r"\bU\.\s?S\.(?:\s?A\.)?"), " USA "),
+    (re.compile(r"\bUS\b"), "USA"),
+    (re.compile(r"\bEE\.\s?UU\.?"), " USA "),
+    (re.compile(r"\bEEUU\b"), "USA"),
+    (re.compile(r"n't\b", re.I), " not"),
+)
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+_STEMMER_LANG = {"en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish"}
+# Enough function words to tell the five lexicon languages apart (and to drop them from TF-IDF).
+_STOPWORDS = {
+    "en": set("the a an and or of to in on for with by from at as is are was were be been has have "
+              "had it its this that these those which who will would could should may might not "
+              "but also than then so such their they them he she his her we our you your i".split()),
+    "de": set("der die das den dem des ein eine einen einem einer und oder zu im in auf mit von "
+              "für ist sind war wurde werden nicht auch als wie dass sich es sie er wir ihr bei "
+              "nach aus um über noch nur".split()),
+    "fr": set("le la les un une des du de et ou à au aux en dans sur pour par avec est sont était "
+              "été pas ne que qui il elle ils elles nous vous leur se sa son ses ce cette ces "
+              "mais plus comme".split()),
+    "es": set("el la los las un una unos unas y o de del a al en con por para es son era fue no "
+              "que se su sus lo le les como pero más este esta estos estas".split()),
+    "ru": set("и в во не что он она они на я с со как а то все так его но да ты к у же вы за бы "
+              "по только ее мне было вот от меня еще нет о из ему теперь когда даже ну ли если "
+              "уже или ни быть был него до вас нибудь опять уж вам ведь там потом себя ничего "
+              "ей может тут где есть надо ней для мы тебя их чем была сам чтобы без будто чего "
+              "раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним "
+              "здесь этом один почти мой тем чтобы нее сейчас были куда зачем всех никогда "
+              "можно при наконец два об другой хоть после над больше тот через эти нас про "
+              "всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда "
+              "лучше чуть том нельзя такой им более всегда конечно всю между".split()),
+}
+
+
+class ThemeConfigError(ConfigError):
+    """themes.toml has one or more problems; ``problems`` lists each on one line."""
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A named group of synonyms and paraphrases, in every lexicon language.
+
+    ``terms``: ``word`` (exact), ``stem*`` (prefix), ``*infix*``, ``*suffix``, phrases of such
+    tokens, ``{a,b}`` alternatives, ``-phrase`` (a mask: hits of this concept inside it are
+    dropped), ``@OTHER`` (all hits of another concept), ``@A >N @B`` (A then B with at most N
+    tokens between) and ``@A ~N @B`` (the same, either order).
+    ``negated_by``: a concept whose hit ending at most ``scope`` tokens before a hit cancels it
+    (set from ``[theme.negated_by]``).
+    """
+
+    name: str
+    terms: tuple[str, ...]
+    negated_by: str = ""
+    scope: int = 3
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One tracked theme, validated. Rule fields are explained in config/themes.toml."""
+
+    id: str
+    name: str
+    description: str
+    baselines: tuple[Path, ...]
+    key_phrases: tuple[str, ...]
+    threshold: float
+    concepts: tuple[Concept, ...] = ()
+    gates: tuple[tuple[tuple[str, ...], ...], ...] = ()  # gate -> alternatives -> concepts (all)
+    weights: tuple[tuple[str, float], ...] = ()
+    penalties: tuple[tuple[str, float], ...] = ()
+    gate_fail_factor: float = 0.4
+    max_window: int = 3
+    window_decay: float = 0.96
+    lexical_scale: float = 0.3  # the TF-IDF cosine that the lexical method maps to a score of 1
+    lexical_threshold: float = 0.5  # threshold used with method="lexical" (evaluation only)
+    hybrid_weight: float = 0.25  # share of the lexical score in method="hybrid"
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    """One theme's result for one article, with its evidence."""
+
+    theme_id: str
+    score: float
+    matched: bool
+    passage: str
+    baseline_passage: str
+    concepts: tuple[str, ...] = ()  # the weighted concepts present in ``passage``
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+
+def parse_themes(data: dict, config_dir: Path,
+                 source: str = "config/themes.toml") -> tuple[list[Theme], list[str]]:
+    """Validate a parsed themes.toml.
+
+    Args:
+        data: the TOML document as a dict (``{}`` when the file is absent: no themes).
+        config_dir: folder that baseline paths are relative to.
+        source: file name used in error messages.
+
+    Returns:
+        ``(themes, errors)``; each error is one line naming file, key and value.
+    """
+    errors: list[str] = []
+
+    def err(key: str, message: str) -> None:
+        errors.append(f"{source}: {key}: {message}")
+
+    if not data:
+        return [], []
+    if not isinstance(data, dict):
+        return [], [f"{source}: not a TOML table"]
+    for key in data:
+        if key not in ("theme", "concepts"):
+            err(key, "unknown key (allowed: concepts, theme)")
+    shared = _parse_concepts(data.get("concepts", {}), "concepts", err)
+    items = data.get("theme")
+    if not isinstance(items, list) or not items:
+        err("theme", "no [[theme]] tables")
+        return [], errors
+
+    allowed = {"id", "name", "description", "baselines", "key_phrases", "threshold", "concepts",
+               "negated_by", "rule", "lexical_scale", "lexical_threshold", "hybrid_weight"}
+    themes: list[Theme] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        p = f"theme[{i}]"
+        if not isinstance(item, dict):
+            err(p, "is not a table")
+            continue
+        n_errors = len(errors)
+        for key in item:
+            if key not in allowed:
+                err(f"{p}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        tid = item.get("id")
+        if not isinstance(tid, str) or not _ID_RE.match(tid):
+            err(f"{p}.id", f"{tid!r} is not an id (lowercase letters, digits, _)")
+        elif tid in seen:
+            err(f"{p}.id", f"{tid!r} is used twice")
+        else:
+            seen.add(tid)
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip():
+            err(f"{p}.name", f"{name!r} must be a non-empty string")
+        description = item.get("description", "")
+        if not isinstance(description, str):
+            err(f"{p}.description", f"{description!r} is not a string")
+        baselines: list[Path] = []
+        raw_baselines = item.get("baselines")
+        if not isinstance(raw_baselines, list) or not raw_baselines:
+            err(f"{p}.baselines", f"{raw_baselines!r} must be a non-empty list of paths")
+        else:
+            for j, b in enumerate(raw_baselines):
+                if not isinstance(b, str) or not b:
+                    err(f"{p}.baselines[{j}]", f"{b!r} is not a path")
+                    continue
+                path = Path(b) if Path(b).is_absolute() else config_dir / b
+                if not path.is_file():
+                    err(f"{p}.baselines[{j}]", f"{b!r} does not exist")
+                baselines.append(path)
+        phrases = item.get("key_phrases", [])
+        if not isinstance(phrases, list) or not all(isinstance(x, str) and x.strip() for x in phrases):
+            err(f"{p}.key_phrases", f"{phrases!r} must be a list of non-empty strings")
+            phrases = []
+        threshold = _unit(item, "threshold", None, f"{p}.", err)
+        lexical_scale = _unit(item, "lexical_scale", 0.3, f"{p}.", err, low_exclusive=True)
+        lexical_threshold = _unit(item, "lexical_threshold", 0.5, f"{p}.", err)
+        hybrid_weight = _unit(item, "hybrid_weight", 0.25, f"{p}.", err)
+
+        own = _parse_concepts(item.get("concepts", {}), f"{p}.concepts", err)
+        concepts = {**shared, **own}
+        _apply_negation(item.get("negated_by", {}), concepts, f"{p}.negated_by", err)
+        rule = item.get("rule", {})
+        if not isinstance(rule, dict):
+            err(f"{p}.rule", "is not a table")
+            rule = {}
+        gates, weights, penalties, settings = _parse_rule(rule, f"{p}.rule", concepts, err)
+        used = _closure([c.lstrip("!") for gate in gates for alt in gate for c in alt]
+                        + [c for c, _ in weights]
+                        + [c.lstrip("!") for conj, _ in penalties for c in conj.split("+")],
+                        concepts, f"{p}", err)
+        if len(errors) > n_errors or threshold is None:
+            continue
+        themes.append(Theme(
+            id=tid, name=name.strip(), description=description.strip(),
+            baselines=tuple(baselines), key_phrases=tuple(x.strip() for x in phrases),
+            threshold=threshold, concepts=tuple(concepts[c] for c in used),
+            gates=gates, weights=weights, penalties=penalties,
+            lexical_scale=lexical_scale, lexical_threshold=lexical_threshold,
+            hybrid_weight=hybrid_weight, **settings))
+    return themes, errors
+
+
+def load_themes(config_dir: Path) -> list[Theme]:
+    """Read and validate ``config_dir/themes.toml``; raise ThemeConfigError on any problem."""
+    path = Path(config_dir) / "themes.toml"
+    source = str(path)
+    if not path.is_file():
+        raise ThemeConfigError([f"{source}: file not found"])
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ThemeConfigError([f"{source}: invalid TOML: {exc}"]) from exc
+    themes, errors = parse_themes(data, Path(config_dir), source)
+    if not errors and not themes:
+        errors = [f"{source}: theme: no [[theme]] tables"]
+    if errors:
+        raise ThemeConfigError(errors)
+    return themes
+
+
+def _unit(table: dict, key: str, default: float | None, prefix: str, err,
+          low_exclusive: bool = False) -> float | None:
+    """A number in [0, 1] (or (0, 1]); ``default`` None means required."""
+    if key not in table:
+        if default is None:
+            err(f"{prefix}{key}", "missing (a number between 0 and 1)")
+        return default
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        err(f"{prefix}{key}", f"{value!r} is not a number")
+        return default
+    if not 0 <= value <= 1 or (low_exclusive and value == 0):
+        err(f"{prefix}{key}", f"{value!r} must be between 0 and 1")
+        return default
+    return float(value)
+
+
+def _parse_concepts(table: Any, prefix: str, err) -> dict[str, Concept]:
+    """``NAME = [terms]`` -> Concepts."""
+    out: dict[str, Concept] = {}
+    if not isinstance(table, dict):
+        err(prefix, "is not a table")
+        return out
+    for name, value in table.items():
+        key = f"{prefix}.{name}"
+        if not _CONCEPT_NAME_RE.match(name):
+            err(key, f"{name!r} is not a concept name (letters, digits, _)")
+            continue
+        if not isinstance(value, list) or not value:
+            err(key, f"{value!r} must be a non-empty list of terms")
+            continue
+        ok = True
+        for j, term in enumerate(value):
+            problem = _term_problem(term)
+            if problem:
+                err(f"{key}[{j}]", f"{term!r} {problem}")
+                ok = False
+        if ok:
+            out[name] = Concept(name, tuple(t.strip() for t in value))
+    return out
+
+
+def _apply_negation(table: Any, concepts: dict[str, Concept], prefix: str, err) -> None:
+    """``[theme.negated_by]`` ``CONCEPT = "NEG"`` or ``{ by = "NEG", scope = 4 }``: set each
+    concept's negator, in place."""
+    if not isinstance(table, dict):
+        err(prefix, "is not a table")
+        return
+    for name, value in table.items():
+        neg, scope = value, NEGATION_SCOPE
+        if isinstance(value, dict):
+            for k in value:
+                if k not in ("by", "scope"):
+                    err(f"{prefix}.{name}.{k}", "unknown key (allowed: by, scope)")
+            neg, scope = value.get("by"), value.get("scope", NEGATION_SCOPE)
+            if isinstance(scope, bool) or not isinstance(scope, int) or not 1 <= scope <= 10:
+                err(f"{prefix}.{name}.scope", f"{scope!r} must be an integer from 1 to 10")
+                continue
+        if name not in concepts:
+            err(f"{prefix}.{name}", f"{name!r} is not a defined concept")
+        elif not isinstance(neg, str) or neg not in concepts:
+            err(f"{prefix}.{name}", f"{neg!r} is not a defined concept")
+        else:
+            concepts[name] = Concept(name, concepts[name].terms, neg, scope)
+
+
+def _term_problem(term: Any) -> str:
+    """Why a lexicon term cannot be compiled, or ''."""
+    if not isinstance(term, str) or not term.strip():
+        return "is not a non-empty string"
+    term = term.strip()
+    if term.startswith("@"):
+        return "" if _DERIVED_RE.match(term) else "is not '@A', '@A >N @B' or '@A ~N @B'"
+    body = term[1:] if term.startswith("-") else term
+    if body.count("{") != body.count("}"):
+        return "has unbalanced braces"
+    for variant in _expand(body):
+        if not _term_tokens(variant):
+            return "has no word in it"
+        if any("*" in piece.strip("*") or piece.strip("*") == "" for piece in variant.split() if "*" in piece):
+            return "has a misplaced '*'"
+    return ""
+
+
+def _parse_rule(rule: dict, prefix: str, concepts: Mapping[str, Concept], err):
+    """Gates, weights, penalties and window settings of one theme."""
+    allowed = {"gates", "weights", "penalties", "gate_fail_factor", "max_window", "window_decay"}
+    for key in rule:
+        if key not in allowed:
+            err(f"{prefix}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    gates: list[tuple[tuple[str, ...], ...]] = []
+    raw_gates = rule.get("gates", [])
+    if not isinstance(raw_gates, list):
+        err(f"{prefix}.gates", f"{raw_gates!r} must be a list of lists of concept names")
+        raw_gates = []
+
+    def conjunction(text: str, key: str) -> tuple[str, ...]:
+        """``A+!B`` -> ("A", "!B"), each name checked."""
+        names = tuple(x.strip() for x in text.split("+"))
+        for nm in names:
+            if nm.lstrip("!") not in concepts:
+                err(key, f"{nm.lstrip('!')!r} is not a defined concept")
+        return names
+
+    for g, gate in enumerate(raw_gates):
+        if not isinstance(gate, list) or not gate or not all(isinstance(a, str) for a in gate):
+            err(f"{prefix}.gates[{g}]", f"{gate!r} must be a non-empty list of concept names")
+            continue
+        gates.append(tuple(conjunction(alt, f"{prefix}.gates[{g}]") for alt in gate))
+
+    def pairs(key: str) -> tuple[tuple[str, float], ...]:
+        table = rule.get(key, {})
+        if not isinstance(table, dict):
+            err(f"{prefix}.{key}", f"{table!r} must be a table of concept = number")
+            return ()
+        out = []
+        for nm, w in table.items():
+            names = conjunction(nm, f"{prefix}.{key}.{nm}") if key == "penalties" else (nm,)
+            if key != "penalties" and nm not in concepts:
+                err(f"{prefix}.{key}.{nm}", f"{nm!r} is not a defined concept")
+            elif isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w <= 1:
+                err(f"{prefix}.{key}.{nm}", f"{w!r} must be a number between 0 and 1")
+            elif all(n.lstrip("!") in concepts for n in names):
+                out.append((nm, float(w)))
+        return tuple(out)
+
+    weights, penalties = pairs("weights"), pairs("penalties")
+    if not weights and "weights" not in rule:
+        err(f"{prefix}.weights", "missing (concept = weight table)")
+    settings: dict[str, Any] = {}
+    gff = _unit(rule, "gate_fail_factor", 0.4, f"{prefix}.", err)
+    decay = _unit(rule, "window_decay", 0.96, f"{prefix}.", err, low_exclusive=True)
+    mw = rule.get("max_window", 3)
+    if isinstance(mw, bool) or not isinstance(mw, int) or not 1 <= mw <= 5:
+        err(f"{prefix}.max_window", f"{mw!r} must be an integer from 1 to 5")
+        mw = 3
+    settings.update(gate_fail_factor=gff, window_decay=decay, max_window=mw)
+    return tuple(gates), weights, penalties, settings
+
+
+def _closure(names: list[str], concepts: Mapping[str, Concept], prefix: str, err) -> list[str]:
+    """Every concept reachable from ``names`` through @references and negated_by, in order."""
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [n for n in names if n in concepts]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        order.append(name)
+        concept = concepts[name]
+        for dep in _concept_refs(concept):
+            if dep not in concepts:
+                err(f"{prefix}.concepts.{name}", f"refers to {dep!r}, which is not defined")
+            else:
+                stack.append(dep)
+    try:
+        _topological(order, concepts)
+    except ValueError as exc:
+        err(f"{prefix}.concepts", str(exc))
+    return order
+
+
+def _concept_refs(concept: Concept) -> list[str]:
+    """Concepts that ``concept`` depends on."""
+    refs = [concept.negated_by] if concept.negated_by else []
+    for term in concept.terms:
+        m = _DERIVED_RE.match(term.strip())
+        if m:
+            refs.append(m.group(1))
+            if m.group(4):
+                refs.append(m.group(4))
+    return refs
+
+
+def _topological(names: list[str], concepts: Mapping[str, Concept]) -> list[str]:
+    """Order concepts so each comes after those it refers to; raise ValueError on a cycle."""
+    out: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, path: tuple[str, ...]) -> None:
+        if state.get(n) == 2 or n not in concepts:
+            return
+        if state.get(n) == 1:
+            raise ValueError(f"concepts refer to each other in a cycle: {' -> '.join(path + (n,))}")
+        state[n] = 1
+        for dep in _concept_refs(concepts[n]):
+            visit(dep, path + (n,))
+        state[n] = 2
+        out.append(n)
+
+    for n in names:
+        visit(n, ())
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (é->e, ё->е, ü->u, ß->ss) so lexicons need one spelling."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss").replace("œ", "oe"))
+    return _COMBINING_RE.sub("", text)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens of a text, with US/U.S./EE.UU. as ``usa`` and n't as ``not``."""
+    for pattern, repl in _PRENORMALIZE:
+        text = pattern.sub(repl, text)
+    return _TOKEN_RE.findall(fold(text))
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the non-empty lines of ``text``; a line over MAX_CHUNK_WORDS is cut
+    into chunks of whole sentences."""
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        lead = len(line) - len(line.lstrip())
+        start, end = m.start() + lead, m.start() + len(line.rstrip())
+        if start >= end:
+            continue
+        if len(text[start:end].split()) <= MAX_CHUNK_WORDS:
+            out.append((start, end))
+            continue
+        chunk_start, words = start, 0
+        for s0, s1 in _sentence_spans(text, start, end):
+            n = len(text[s0:s1].split())
+            if words and words + n > MAX_CHUNK_WORDS:
+                out.append((chunk_start, prev_end))
+                chunk_start, words = s0, 0
+            words += n
+            prev_end = s1
+        out.append((chunk_start, end))
+    return out
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """The paragraphs of :func:`paragraph_spans` as strings."""
+    return [text[a:b] for a, b in paragraph_spans(text)]
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]`` (whitespace between sentences excluded)."""
+    spans = []
+    pos = start
+    for m in _SENTENCE_RE.finditer(text, start, end):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text, roughly (enough for picking evidence)."""
+    out = []
+    for line in text.splitlines():
+        out.extend(s.strip() for s in _SENTENCE_RE.split(line.strip()) if s.strip())
+    return out
+
+
+# Stopwords in the folded form tokens have ("für" -> "fur"), and each word's languages.
+_STOPWORDS = {_lang: {fold(_w) for _w in _words} for _lang, _words in _STOPWORDS.items()}
+_STOPWORD_LANGS: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words:
+        _STOPWORD_LANGS[_w] = _STOPWORD_LANGS.get(_w, ()) + (_lang,)
+
+
+def detect_language(toks: Sequence[str], raw: str = "") -> str:
+    """One of en/ru/de/fr/es from script and function words (default en)."""
+    sample = raw[:2000]
+    if sample and len(_CYRILLIC_RE.findall(sample)) > 0.3 * max(1, sum(c.isalpha() for c in sample)):
+        return "ru"
+    counts: Counter[str] = Counter()
+    get = _STOPWORD_LANGS.get
+    for t in toks[:300]:
+        langs = get(t)
+        if langs:
+            counts.update(langs)
+    return counts.most_common(1)[0][0] if counts else "en"
+
+
+def _expand(term: str) -> list[str]:
+    """Brace alternatives: ``блок{,а,у}`` -> ``блок``, ``блока``, ``блоку``."""
+    m = _BRACES_RE.search(term)
+    if not m:
+        return [term]
+    out: list[str] = []
+    for alt in m.group(1).split(","):
+        out.extend(_expand(term[:m.start()] + alt + term[m.end():]))
+    return out
+
+
+def _term_tokens(term: str) -> list[str]:
+    """Token patterns of one (expanded) literal term, folded like the text."""
+    return _TERM_TOKEN_RE.findall(fold(term.replace("'", " ")))
+
+
+# --------------------------------------------------------------------------------------------
+# Concept matching
+
+_EXACT, _PREFIX, _SUFFIX, _INFIX = 0, 1, 2, 3
+
+
+def _pattern(tok: str) -> tuple[int, str]:
+    """``word`` / ``word*`` / ``*word`` / ``*word*`` -> (kind, string)."""
+    if tok.startswith("*") and tok.endswith("*"):
+        return _INFIX, tok.strip("*")
+    if tok.endswith("*"):
+        return _PREFIX, tok[:-1]
+    if tok.startswith("*"):
+        return _SUFFIX, tok[1:]
+    return _EXACT, tok
+
+
+class _Lexicon:
+    """All concepts of all themes compiled into one token index; matches one paragraph at a time."""
+
+    def __init__(self, concepts: Mapping[str, Concept]) -> None:
+        self.terms: list[tuple[str, tuple[tuple[int, str], ...], bool]] = []
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.suffix: dict[str, list[int]] = {}
+        self.infix: list[tuple[str, int]] = []
+        self.derived: dict[str, list[tuple[str, str, int, str]]] = {}
+        self.negation: dict[str, tuple[str, int]] = {}
+        for key, concept in concepts.items():
+            if concept.negated_by:
+                self.negation[key] = (concept.negated_by, concept.scope)
+            for term in concept.terms:
+                term = term.strip()
+                m = _DERIVED_RE.match(term)
+                if m:
+                    a, op, n, b = m.groups()
+                    self.derived.setdefault(key, []).append((a, op or "", int(n or 0), b or ""))
+                    continue
+                is_mask = term.startswith("-")
+                for variant in _expand(term[1:] if is_mask else term):
+                    pats = tuple(_pattern(t) for t in _term_tokens(variant))
+                    tid = len(self.terms)
+                    self.terms.append((key, pats, is_mask))
+                    kind, s = pats[0]
+                    if kind == _EXACT:
+                        self.exact.setdefault(s, []).append(tid)
+                    elif kind == _PREFIX:
+                        self.prefix.setdefault(s, []).append(tid)
+                    elif kind == _SUFFIX:
+                        self.suffix.setdefault(s, []).append(tid)
+                    else:
+                        self.infix.append((s, tid))
+        self.prefix_lengths = sorted({len(s) for s in self.prefix})
+        self.suffix_lengths = sorted({len(s) for s in self.suffix})
+        self.order = _topological(list(concepts), concepts)
+        self.cache: dict[str, tuple[int, ...]] = {}
+
+    def _candidates(self, tok: str) -> tuple[int, ...]:
+        """Terms whose first token pattern matches ``tok`` (cached)."""
+        hit = self.cache.get(tok)
+        if hit is not None:
+            return hit
+        out = list(self.exact.get(tok, ()))
+        n = len(tok)
+        for k in self.prefix_lengths:
+            if k > n:
+                break
+            out.extend(self.prefix.get(tok[:k], ()))
+        for k in self.suffix_lengths:
+            if k > n:
+                break
+            out.extend(self.suffix.get(tok[-k:], ()))
+        for s, tid in self.infix:
+            if s in tok:
+                out.append(tid)
+        result = tuple(out)
+        if len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
+        self.cache[tok] = result
+        return result
+
+    def match(self, toks: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+        """Hits ``concept -> [(first token, last token)]`` in one paragraph."""
+        hits: dict[str, set[tuple[int, int]]] = {}
+        masks: dict[str, list[tuple[int, int]]] = {}
+        n = len(toks)
+        terms = self.terms
+        cache = self.cache
+        for i, tok in enumerate(toks):
+            cands = cache.get(tok)
+            if cands is None:
+                cands = self._candidates(tok)
+            for tid in cands:
+                key, pats, is_mask = terms[tid]
+                size = len(pats)
+                if size > 1:
+                    if i + size > n:
+                        continue
+                    ok = True
+                    for j in range(1, size):
+                        kind, pat = pats[j]
+                        t = toks[i + j]
+                        if kind == _EXACT:
+                            ok = t == pat
+                        elif kind == _PREFIX:
+                            ok = t.startswith(pat)
+                        elif kind == _SUFFIX:
+                            ok = t.endswith(pat)
+                        else:
+                            ok = pat in t
+                        if not ok:
+                            break
+                    if not ok:
+                        continue
+                span = (i, i + size - 1)
+                if is_mask:
+                    masks.setdefault(key, []).append(span)
+                elif key in hits:
+                    hits[key].add(span)
+                else:
+                    hits[key] = {span}
+        for key, spans in masks.items():
+            if key in hits:
+                hits[key] = {h for h in hits[key]
+                             if not any(s <= h[0] <= e or s <= h[1] <= e for s, e in spans)}
+        out: dict[str, list[tuple[int, int]]] = {}
+        derived = self.derived
+        negation = self.negation
+        for key in self.order:
+            found = hits.get(key)
+            rules = derived.get(key)
+            if rules:
+                found = set(found) if found else set()
+                for a, op, dist, b in rules:
+                    if a in out and (not op or b in out):
+                        found.update(_combine(out[a], op, dist, out.get(b, ())))
+            if not found:
+                continue
+            neg = negation.get(key)
+            if neg and neg[0] in out:
+                ends = [e for _, e in out[neg[0]]]
+                found = {h for h in found if not any(h[0] - neg[1] <= e < h[0] for e in ends)}
+                if not found:
+                    continue
+            out[key] = sorted(found)
+        return out
+
+
+def _combine(a_hits, op: str, dist: int, b_hits) -> list[tuple[int, int]]:
+    """Spans of a derived term: ``@A`` (copy), ``@A >N @B`` (ordered) or ``@A ~N @B``."""
+    if not op:
+        return list(a_hits)
+    out = []
+    for a0, a1 in a_hits:
+        for b0, b1 in b_hits:
+            if 0 <= b0 - a1 - 1 <= dist or (op == "~" and 0 <= a0 - b1 - 1 <= dist):
+                out.append((min(a0, b0), max(a1, b1)))
+            elif op == "~" and not (b1 < a0 or a1 < b0):  # overlapping spans
+                out.append((min(a0, b0), max(a1, b1)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Lexical similarity (the comparison method, and evidence selection)
+
+
+class _Stems:
+    """Snowball stems per language, cached; stopwords dropped."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], str] = {}
+        self._stemmers: dict[str, Any] = {}
+
+    def __getstate__(self) -> dict:
+        return {"cache": {}, "_stemmers": {}}
+
+    def stems(self, toks: Sequence[str], lang: str) -> list[str]:
+        stop = _STOPWORDS.get(lang, _STOPWORDS["en"])
+        out = []
+        for t in toks:
+            if t in stop or len(t) < 2 or t.isdigit():
+                continue
+            key = (lang, t)
+            s = self.cache.get(key)
+            if s is None:
+                stemmer = self._stemmers.get(lang)
+                if stemmer is None:
+                    stemmer = snowballstemmer.stemmer(_STEMMER_LANG.get(lang, "english"))
+                    self._stemmers[lang] = stemmer
+                s = stemmer.stemWord(t)
+                if len(self.cache) > _CACHE_LIMIT:
+                    self.cache.clear()
+                self.cache[key] = s
+            out.append(s)
+        return out
+
+
+def _tfidf(stems: Sequence[str], idf: Mapping[str, float], default_idf: float) -> dict[str, float]:
+    """L2-normalised TF-IDF vector (sublinear tf)."""
+    counts = Counter(stems)
+    vec = {s: (1 + math.log(c)) * idf.get(s, default_idf) for s, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {s: v / norm for s, v in vec.items()}
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+# --------------------------------------------------------------------------------------------
+# The matcher
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """A baseline sentence or key phrase that a passage can echo."""
+
+    text: str
+    concepts: frozenset[str]
+    vector: dict[str, float]
+
+
+class ThemeMatcher:
+    """Scores articles against themes. Picklable; builds in well under a second.
+
+    Args:
+        themes: validated themes (see :func:`load_themes`).
+        method: ``concepts`` (default), ``lexical`` or ``hybrid``; the latter two exist for the
+            evaluation that chose the default.
+    """
+
+    def __init__(self, themes: Sequence[Theme], method: str = DEFAULT_METHOD) -> None:
+        if method not in METHODS:
+            raise ValueError(f"method {method!r} is not one of {', '.join(METHODS)}")
+        self.method = method
+        self.themes = tuple(themes)
+        # Concepts of different themes may share a name with different terms (or different
+        # dependencies): such a concept is keyed "<theme id>.<name>" in the shared lexicon.
+        definitions: dict[str, Concept] = {}
+        self._keys: dict[str, dict[str, str]] = {}
+        for theme in self.themes:
+            local = {c.name: c for c in theme.concepts}
+            keys: dict[str, str] = {}
+            for name in _topological(list(local), local):
+                concept = _rekey(local[name], keys)
+                key = name
+                if key in definitions and definitions[key] != concept:
+                    key = f"{theme.id}.{name}"
+                keys[name] = key
+                definitions[key] = concept
+            self._keys[theme.id] = keys
+        self._lexicon = _Lexicon(definitions)
+        self._rules = {theme.id: _Rule.of(theme) for theme in self.themes}
+        self._stems = _Stems()
+        self._build_lexical()
+
+    def _build_lexical(self) -> None:
+        """IDF over baseline paragraphs; per theme a profile vector and evidence candidates."""
+        texts: dict[str, list[str]] = {}
+        for theme in self.themes:
+            texts[theme.id] = [p.read_text(encoding="utf-8") for p in theme.baselines]
+        df: Counter[str] = Counter()
+        n_docs = 0
+        for theme in self.themes:
+            for text in texts[theme.id] + [theme.description]:
+                for para in split_paragraphs(text):
+                    df.update(set(self._stems.stems(tokens(para), "en")))
+                    n_docs += 1
+        self._idf = {s: math.log((1 + n_docs) / (1 + c)) + 1 for s, c in df.items()}
+        self._default_idf = math.log(1 + n_docs) + 1
+        self._profiles: dict[str, dict[str, float]] = {}
+        self._evidence: dict[str, list[_Evidence]] = {}
+        self._postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        self._weights: dict[str, dict[str, float]] = {}
+        for theme in self.themes:
+            profile_stems: list[str] = []
+            candidates: list[_Evidence] = []
+            weighted = {name for name, _ in theme.weights}
+            pieces = [s for text in texts[theme.id] for s in split_sentences(text)]
+            pieces += [theme.description] + list(theme.key_phrases)
+            for piece in pieces:
+                toks = tokens(piece)
+                if len(toks) < 3 and piece not in theme.key_phrases:
+                    continue
+                lang = detect_language(toks, piece)
+                stems = self._stems.stems(toks, lang)
+                profile_stems.extend(self._stems.stems(toks, "en") if lang == "en" else [])
+                present = self._present(theme, self._lexicon.match(toks))
+                candidates.append(_Evidence(piece[:MAX_BASELINE_CHARS], frozenset(present & weighted),
+                                            _tfidf(stems, self._idf, self._default_idf)))
+            self._profiles[theme.id] = _tfidf(profile_stems, self._idf, self._default_idf)
+            self._evidence[theme.id] = candidates
+            postings: dict[str, list[tuple[int, float]]] = {}
+            for i, cand in enumerate(candidates):
+                for stem, w in cand.vector.items():
+                    postings.setdefault(stem, []).append((i, w))
+            self._postings[theme.id] = postings
+            self._weights[theme.id] = dict(theme.weights)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_lexicon"] = _copy_without_cache(self._lexicon)
+        return state
+
+    def _present(self, theme: Theme, hits: Mapping[str, list]) -> set[str]:
+        """The theme's concept names present in a set of hits."""
+        return {name for name, key in self._keys[theme.id].items() if key in hits}
+
+    def score(self, text: str, title: str = "", language: str | None = None) -> dict[str, ThemeScore]:
+        """Score one article against every theme.
+
+        Args:
+            text: the article text (paragraphs on separate lines, as trafilatura returns it).
+            title: the headline; it is scored as the article's first paragraph.
+            language: ISO 639-1 code if known (used to stem for the lexical part); else detected.
+
+        Returns:
+            ``theme id -> ThemeScore``; scores are in [0, 1], rounded to 3 decimals.
+        """
+        text = text or ""
+        title = (title or "").strip()
+        spans = paragraph_spans(text)
+        paras = ([title] if title else []) + [text[a:b] for a, b in spans]
+        para_tokens = [tokens(p) for p in paras]
+        para_hits = [self._lexicon.match(t) for t in para_tokens]
+        lang = (language or "").lower()[:2]
+        if lang not in _STEMMER_LANG:
+            lang = detect_language([t for pt in para_tokens[:8] for t in pt], " ".join(paras[:3]))
+        lexical = self.method != "concepts"
+        para_stems = [self._stems.stems(t, lang) for t in para_tokens] if lexical else []
+        results: dict[str, ThemeScore] = {}
+        for theme in self.themes:
+            keys = self._keys[theme.id]
+            rule = self._rules[theme.id]
+            present = [{name for name, key in keys.items() if key in h} for h in para_hits]
+            best_value, best_start, best_size, best_window = 0.0, 0, 1, set()
+            for size in range(1, min(theme.max_window, len(paras)) + 1):
+                for start in range(0, len(paras) - size + 1):
+                    window = set().union(*present[start:start + size])
+                    value = 0.0
+                    if self.method != "lexical":
+                        value = rule.score(window) * theme.window_decay ** (size - 1)
+                    if lexical:
+                        stems = [s for ps in para_stems[start:start + size] for s in ps]
+                        lex = _cosine(_tfidf(stems, self._idf, self._default_idf),
+                                      self._profiles[theme.id])
+                        lex = min(1.0, lex / theme.lexical_scale)
+                        if self.method == "lexical":
+                            value = lex
+                        else:
+                            value = (1 - theme.hybrid_weight) * value + theme.hybrid_weight * lex
+                    if value > best_value + 1e-9:
+                        best_value, best_start, best_size, best_window = value, start, size, window
+            score = round(max(0.0, min(1.0, best_value)), 3)
+            threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
+            weighted = {name for name, _ in theme.weights}
+            concepts = tuple(sorted(best_window & weighted))
+            passage = self._passage(theme, text, title, spans, best_start, best_size) if paras else ""
+            results[theme.id] = ThemeScore(
+                theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
+                baseline_passage=self._echo(theme, passage, set(concepts), lang) if paras else "",
+                concepts=concepts)
+        return results
+
+    def _passage(self, theme: Theme, text: str, title: str, spans: Sequence[tuple[int, int]],
+                 start: int, size: int) -> str:
+        """The window's text, verbatim, cut to MAX_PASSAGE_CHARS around its densest sentences."""
+        pieces = []
+        if title:
+            if start == 0:
+                pieces.append(title)
+                size -= 1
+            else:
+                start -= 1
+        if size > 0:
+            a, b = spans[start][0], spans[start + size - 1][1]
+            body = text[a:b]
+            if len(body) + sum(len(p) + 1 for p in pieces) > MAX_PASSAGE_CHARS:
+                body = self._densest(theme, text, a, b, MAX_PASSAGE_CHARS - sum(len(p) + 1 for p in pieces))
+            pieces.append(body)
+        return "\n".join(pieces)[:MAX_PASSAGE_CHARS]
+
+    def _densest(self, theme: Theme, text: str, a: int, b: int, limit: int) -> str:
+        """The run of whole sentences in ``text[a:b]`` within ``limit`` chars with most concepts."""
+        sentences = _sentence_spans(text, a, b)
+        keys = self._keys[theme.id]
+        weights = dict(theme.weights)
+        gain = []
+        for s0, s1 in sentences:
+            hits = self._lexicon.match(tokens(text[s0:s1]))
+            gain.append(sum(weights.get(n, 0.0) for n, k in keys.items() if k in hits))
+        best, best_gain = (sentences[0][0], min(sentences[0][1], sentences[0][0] + limit)), -1.0
+        for i in range(len(sentences)):
+            total, j = 0.0, i
+            while j < len(sentences) and sentences[j][1] - sentences[i][0] <= limit:
+                total += gain[j]
+                j += 1
+            if j > i and total > best_gain:
+                best, best_gain = (sentences[i][0], sentences[j - 1][1]), total
+        return text[best[0]:best[1]]
+
+    def _echo(self, theme: Theme, passage: str, concepts: set[str], lang: str) -> str:
+        """The baseline sentence or key phrase the passage echoes most: shared weighted
+        concepts first, then TF-IDF cosine (through an inverted index: only shared stems count)."""
+        if not passage:
+            return ""
+        candidates = self._evidence[theme.id]
+        if not candidates:
+            return ""
+        weights = self._weights[theme.id]
+        value = [sum(weights.get(c, 0.0) for c in cand.concepts & concepts) for cand in candidates]
+        index = self._postings[theme.id]
+        vec = _tfidf(self._stems.stems(tokens(passage), lang), self._idf, self._default_idf)
+        for stem, v in vec.items():
+            for i, w in index.get(stem, ()):
+                value[i] += v * w
+        best = max(range(len(candidates)), key=value.__getitem__)
+        return candidates[best].text
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A theme's rule, precompiled: (required, forbidden) sets per gate alternative."""
+
+    weights: tuple[tuple[str, float], ...]
+    gates: tuple[tuple[tuple[frozenset[str], frozenset[str]], ...], ...]
+    penalties: tuple[tuple[frozenset[str], frozenset[str], float], ...]
+    gate_fail_factor: float
+
+    @classmethod
+    def of(cls, theme: Theme) -> "_Rule":
+        def split(conj: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
+            return (frozenset(c for c in conj if not c.startswith("!")),
+                    frozenset(c[1:] for c in conj if c.startswith("!")))
+
+        return cls(theme.weights, tuple(tuple(split(alt) for alt in gate) for gate in theme.gates),
+                   tuple((*split(c.split("+")), p) for c, p in theme.penalties), theme.gate_fail_factor)
+
+    def score(self, present: set[str]) -> float:
+        """Concept-rule score of one passage (see the module docstring)."""
+        if not present:
+            return 0.0
+        value = min(1.0, sum(w for name, w in self.weights if name in present))
+        for gate in self.gates:
+            if not any(req <= present and not (forb & present) for req, forb in gate):
+                value *= self.gate_fail_factor
+                break
+        for req, forb, p in self.penalties:
+            if req <= present and not (forb & present):
+                value *= 1 - p
+        return value
+
+
+def _rekey(concept: Concept, keys: Mapping[str, str]) -> Concept:
+    """Rewrite a concept's @references and negated_by to matcher-wide keys (its name is kept)."""
+    def ref(m: re.Match) -> str:
+        return "@" + keys.get(m.group(1), m.group(1))
+
+    terms = tuple(re.sub(r"@(\w+)", ref, t) if t.strip().startswith("@") else t for t in concept.terms)
+    neg = keys.get(concept.negated_by, concept.negated_by)
+    return Concept(concept.name, terms, neg, concept.scope)
+
+
+def _copy_without_cache(lexicon: _Lexicon) -> _Lexicon:
+    """A shallow copy of the lexicon with an empty token cache (keeps pickles small)."""
+    clone = object.__new__(_Lexicon)
+    clone.__dict__.update(lexicon.__dict__)
+    clone.cache = {}
+    return clone
