@@ -77,7 +77,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             if os.environ.get("NEWSMON_DEBUG"):
                 raise
-            err.print(f"[bold red]error:[/] the run could not proceed: {type(exc).__name__}: {exc}\n"
+            err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}\n"
                       "(set NEWSMON_DEBUG=1 for the traceback)", highlight=False)
             raise typer.Exit(1) from None
     return wrapper
@@ -323,6 +323,23 @@ def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo writes its 
     from newsmon.demo import run_demo
 
     run_demo(data_dir, serve=serve, verbose=verbose, console=out)
+
+
+@app.command(epilog="Examples:\n\n  newsmon dupes 42\n\n  newsmon dupes 42 --db data/demo/newsmon.duckdb")
+@guarded
+def dupes(article_id: Annotated[int, typer.Argument(help="An article id (see the articles view).")],
+          config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Show an article's duplicate group (original, near-copies, other URLs) and its story."""
+    from pipeline.store import open_store
+
+    with open_store(_db_path(db, config), read_only=True) as store:
+        found = store.sql("SELECT title FROM article WHERE id = ?", [article_id])[1]
+        if not found:
+            raise NewsmonError(f"no article with id {article_id}")
+        cols, rows = store.query("duplicate_group", article_id=article_id)
+        _print_table(cols, rows, f"Duplicate group of article {article_id}")
+        cols, rows = store.query("story_members", article_id=article_id)
+        _print_table(cols, rows, f"Story of article {article_id} ({len(rows)} article(s))")
 
 
 # --------------------------------------------------------------------------------------------

@@ -90,6 +90,10 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
                 "ORDER BY outcome = 'new' DESC, outcome, feed, title")
             _table(console, "Every entry and its one outcome (SELECT ... FROM entries)", cols, rows)
             cols, rows = store.sql(
+                "SELECT story_id, articles, near_duplicates, sources, source_list, left(title, 60) AS title "
+                "FROM stories WHERE articles > 1 ORDER BY first_seen")
+            _table(console, "Stories with more than one article: copies collapsed (SELECT ... FROM stories)", cols, rows)
+            cols, rows = store.sql(
                 "SELECT article_id, theme, score, left(title, 50) AS title, left(passage, 90) AS passage "
                 "FROM theme_matches WHERE matched ORDER BY theme, score DESC")
             _table(console, "Theme matches with their evidence (SELECT ... FROM theme_matches WHERE matched)", cols, rows)
@@ -99,6 +103,8 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
         _show_alerts(console, receiver.messages)
         sent_first = len(receiver.messages)
 
+        with open_store(db_path, read_only=True) as store:
+            copy_id = store.sql("SELECT min(id) FROM article WHERE duplicate_of IS NOT NULL")[1][0][0]
         console.rule("[bold]second run, feeds unchanged")
         before = len(server.requests)
         second = run_pipeline(cfg, None, None, "demo", verbose)
@@ -112,7 +118,9 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
         console.print(
             f"\nfirst run: {first.counts.get('new', 0)} articles stored, {pages_first} pages fetched, "
             f"{first_s:.1f} s (Prefect start-up included).\nQuery it yourself:\n"
-            f"  newsmon sql --db {db_path} \"SELECT id, site, title FROM articles\"", highlight=False)
+            f"  newsmon sql --db {db_path} \"SELECT id, site, title FROM articles\"\n"
+            + (f"  newsmon dupes {copy_id} --db {db_path}   # a story seen in two outlets" if copy_id else ""),
+            highlight=False)
         if serve:
             console.print(f"\nServing {server.base_url} until Ctrl-C ...")
             try:

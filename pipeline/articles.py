@@ -57,6 +57,7 @@ class Article:
     scores: tuple[Any, ...] = ()  # pipeline.themes.ThemeScore per theme, when a matcher was given
     fingerprint: Any = None  # pipeline.neardup.Fingerprint, computed where the CPU work is done
     entry: Any = None  # the Entry it came from
+    story_terms: tuple[str, ...] = ()  # pipeline.stories.story_terms of title and lead
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
     given), or reject it with ``no_text``."""
     from pipeline.dedupe import text_hash
     from pipeline.neardup import fingerprint
+    from pipeline.stories import story_terms
 
     try:
         meta = extract_html(page.html, page.final_url)
@@ -161,6 +163,7 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
         published_at=_date(meta["date"]) or e.published, language=meta["language"], site=meta["site"],
         description=meta["description"] or (e.summary or None), text=meta["text"],
         text_hash=text_hash(meta["text"]), scores=scores, fingerprint=fingerprint(meta["text"]), entry=e,
+        story_terms=tuple(story_terms(title, meta["text"], meta["language"])),
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import neardup
+from pipeline import neardup, stories
 from pipeline.articles import Article, FetchedPage, Rejected, classify_response
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
@@ -91,6 +91,7 @@ class RunState:
     followers: dict[str, list[Entry]] = field(default_factory=dict)
     new_article_ids: list[int] = field(default_factory=list)
     matched: int = 0  # (article, theme) pairs that matched
+    story_index: Any = None  # pipeline.stories.StoryIndex over the recent window, loaded once per run
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome, n: int = 1) -> None:
@@ -210,6 +211,10 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     near_by_canon = {a.canonical_url: m for a, m in zip(articles, near)}
     # ...and from earlier articles of this batch: bucket -> (article id, root id, shingles)
     batch_buckets: dict[int, list[tuple[int, int, Any]]] = {}
+    if state.story_index is None:
+        state.story_index = stories.StoryIndex()
+        for sid, story, at, terms in store.story_window(now - state.story_index.window):
+            state.story_index.add(sid, story, at, terms or ())
     next_id = store.next_article_id()
     lsh_rows: list[tuple[int, int]] = []
     article_rows: list[dict[str, Any]] = []
@@ -266,7 +271,12 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
             for b in a.fingerprint.buckets:
                 batch_buckets.setdefault(int(b), []).append((aid, root, a.fingerprint.shingles))
                 lsh_rows.append((int(b), aid))
+        story, story_sim = state.story_index.assign(
+            aid, a.published_at or now, list(a.story_terms),
+            forced_story=_story_of(state.story_index, store, copy_of.root_id) if copy_of else None)
         article_rows.append({
+            "story_id": story, "story_terms": list(a.story_terms),
+            "story_similarity": round(story_sim, 4) if story_sim is not None else None,
             "id": aid, "url": a.url, "canonical_url": a.canonical_url, "final_url": a.final_url, "guid": a.guid or None,
             "title": a.title, "author": a.author, "published_at": a.published_at, "fetched_at": now,
             "language": a.language, "site": a.site, "feed": a.feed, "feed_url": a.feed_url,
@@ -295,6 +305,15 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     state.new_article_ids.extend(new_ids)
     state.matched += sum(1 for _, score in match_rows if score.matched)
     return new_ids
+
+
+def _story_of(index: Any, store: Store, article_id: int) -> int:
+    """The story an existing article belongs to (from the window, else the database)."""
+    doc = index.docs.get(article_id)
+    if doc is not None:
+        return doc.story_id
+    row = store.con.execute("SELECT coalesce(story_id, id) FROM article WHERE id = ?", [article_id]).fetchone()
+    return int(row[0]) if row else article_id
 
 
 def settle_orphans(store: Store, state: RunState) -> None:

@@ -312,6 +312,12 @@ class Store:
         return self._insert_arrow("article_lsh", ["bucket", "article_id"], rows,
                                   {"bucket": pa.int64(), "article_id": pa.int64()})
 
+    def story_window(self, since: datetime) -> list[tuple[int, int, datetime, list[str]]]:
+        """(id, story_id, time, story terms) of articles since ``since``: the story index's window."""
+        return self.con.execute(
+            "SELECT id, story_id, coalesce(published_at, fetched_at) AS at, story_terms FROM article "
+            "WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ? ORDER BY id", [since]).fetchall()
+
     def next_article_id(self) -> int:
         return int(self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM article").fetchone()[0])
 
@@ -338,11 +344,12 @@ class Store:
     # -- articles ---------------------------------------------------------------------------
     ARTICLE_COLUMNS = ["id", "url", "canonical_url", "final_url", "guid", "title", "author", "published_at",
                        "fetched_at", "language", "site", "feed", "feed_url", "description", "text", "text_hash",
-                       "duplicate_of", "similarity", "run_id"]
+                       "duplicate_of", "similarity", "run_id", "story_id", "story_terms", "story_similarity"]
     _ARTICLE_TYPES = {"final_url": pa.string(), "guid": pa.string(), "title": pa.string(), "author": pa.string(),
                       "published_at": pa.timestamp("us"), "fetched_at": pa.timestamp("us"), "language": pa.string(),
                       "site": pa.string(), "description": pa.string(), "duplicate_of": pa.int64(),
-                      "similarity": pa.float64(), "id": pa.int64()}
+                      "similarity": pa.float64(), "id": pa.int64(), "story_id": pa.int64(),
+                      "story_terms": pa.list_(pa.string()), "story_similarity": pa.float64()}
 
     def insert_articles(self, rows: Sequence[dict[str, Any]]) -> int:
         """Bulk-insert articles (dicts with ARTICLE_COLUMNS keys)."""

@@ -14,6 +14,8 @@ SELECT
     a.text,
     a.duplicate_of,
     a.similarity,
+    a.story_id,
+    a.story_similarity,
     a.final_url,
     (SELECT count(*) FROM article_url u WHERE u.article_id = a.id AND u.kind <> 'canonical') AS aliases,
     a.run_id
