@@ -71,3 +71,24 @@ def test_readme_queries_run_on_the_demo_database(demo_run) -> None:
     for sql in queries:
         cols, _ = _q(db, sql)
         assert cols, sql
+
+
+def test_near_copy_is_collapsed_and_dupes_shows_the_group(demo_run) -> None:
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+
+    db, output = demo_run
+    _, rows = _q(db, "SELECT id, duplicate_of, similarity FROM articles WHERE duplicate_of IS NOT NULL")
+    assert len(rows) == 1
+    copy_id, original, similarity = rows[0]
+    assert similarity >= 0.3
+    _, story = _q(db, f"SELECT articles, near_duplicates, sources FROM stories WHERE story_id = "
+                      f"(SELECT story_id FROM articles WHERE id = {original})")
+    assert story == [(2, 1, 2)]
+    # One alert for the story, saying it was seen in two sources.
+    _, alerts = _q(db, f"SELECT article_id, sources FROM alerts WHERE kind = 'immediate' AND article_id IN ({copy_id}, {original})")
+    assert len({a for a, _ in alerts}) == 1 and all(s == 2 for _, s in alerts)
+    result = CliRunner().invoke(app, ["dupes", str(copy_id), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "original" in result.output and "near-copy" in result.output and "Story of article" in result.output

@@ -1,0 +1,88 @@
+"""Near-duplicates and stories: the detection itself, and its persistence in DuckDB."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import neardup
+from pipeline.stories import StoryIndex, story_terms
+from pipeline.store import open_store, utcnow
+from tests.conftest import paragraphs
+
+TEXT = "\n\n".join(paragraphs(11, 8))
+
+
+def substitute(text: str, frac: float, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    words = text.split()
+    for i in rng.sample(range(len(words)), int(len(words) * frac)):
+        words[i] = rng.choice(["alpha", "beta", "gamma", "delta", "omega", "sigma"])
+    return " ".join(words)
+
+
+def sim(a: str, b: str) -> float:
+    return neardup.jaccard(neardup.shingles(a), neardup.shingles(b))
+
+
+def test_copies_are_similar_and_others_are_not() -> None:
+    assert sim(TEXT, TEXT) == 1.0
+    assert sim(TEXT, "Editor's note: first published by our partners.\n\n" + TEXT) > 0.9
+    assert sim(TEXT, "\n\n".join(TEXT.split("\n\n")[:6])) > 0.6  # ending cut
+    assert sim(TEXT, substitute(TEXT, 0.05)) > 0.6
+    assert sim(TEXT, substitute(TEXT, 0.20)) >= neardup.THRESHOLD
+    other = "\n\n".join(paragraphs(12, 8))  # same vocabulary, different text
+    assert sim(TEXT, other) < 0.05
+
+
+def test_lsh_makes_copies_candidates() -> None:
+    a, b = neardup.fingerprint(TEXT), neardup.fingerprint(substitute(TEXT, 0.10))
+    assert len(set(a.buckets) & set(b.buckets)) > 0
+    c = neardup.fingerprint("\n\n".join(paragraphs(13, 8)))
+    assert len(set(a.buckets) & set(c.buckets)) == 0
+    assert a.buckets.dtype == np.int64 and len(a.buckets) == neardup.BANDS
+
+
+def test_signatures_are_stable_across_processes() -> None:
+    code = ("from pipeline import neardup; from tests.test_neardup import TEXT; "
+            "print(','.join(map(str, neardup.fingerprint(TEXT).buckets[:8])))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONHASHSEED": "123", "PATH": ""}, cwd=Path(__file__).parent.parent).stdout.strip()
+    assert out == ",".join(map(str, neardup.fingerprint(TEXT).buckets[:8]))
+
+
+def test_history_lookup_through_duckdb(tmp_path: Path) -> None:
+    with open_store(tmp_path / "n.duckdb") as store:
+        texts = {1: TEXT, 2: "\n\n".join(paragraphs(21, 8)), 3: "\n\n".join(paragraphs(22, 8))}
+        store.insert_articles([{"id": i, "url": f"https://e.com/{i}", "canonical_url": f"https://e.com/{i}",
+                                "fetched_at": utcnow(), "text": t, "text_hash": str(i), "run_id": "r"}
+                               for i, t in texts.items()])
+        store.insert_lsh([(int(b), i) for i, t in texts.items() for b in neardup.fingerprint(t).buckets])
+        new = [neardup.fingerprint(substitute(TEXT, 0.1)), neardup.fingerprint("\n\n".join(paragraphs(30, 8)))]
+        cands = store.lsh_candidates([(i, int(b)) for i, fp in enumerate(new) for b in fp.buckets])
+        assert cands == {0: [1]}
+        found = neardup.find_near_duplicates(cands, store.article_texts([1]), new)
+        assert found[0] is not None and found[0].article_id == 1 and found[0].similarity > 0.4
+        assert found[1] is None
+
+
+def test_stories_group_the_same_event_not_the_same_topic() -> None:
+    t0 = datetime(2026, 3, 1, 8)
+    index = StoryIndex()
+    a = story_terms("Fire destroys Halden paper mill", "A fire destroyed the Norske paper mill in Halden "
+                    "early on Tuesday; 40 firefighters fought the blaze and two workers were hurt.")
+    b = story_terms("Blaze guts Norske mill in Halden, two injured", "Two workers were injured when flames "
+                    "tore through the Norske paper mill in Halden on Tuesday morning, firefighters said.")
+    c = story_terms("Fire at Moss sawmill", "A fire broke out at a sawmill in Moss on Friday; firefighters "
+                    "said nobody was hurt and the cause is unknown.")
+    assert index.assign(1, t0, a) == (1, None)
+    story, similarity = index.assign(2, t0 + timedelta(hours=5), b)
+    assert story == 1 and similarity is not None and similarity >= index.threshold
+    assert index.assign(3, t0 + timedelta(days=3), c)[0] == 3
+    # Outside the window, even the same words start a new story.
+    assert index.assign(4, t0 + timedelta(days=30), a)[0] == 4
