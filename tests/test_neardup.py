@@ -74,15 +74,24 @@ def test_history_lookup_through_duckdb(tmp_path: Path) -> None:
 def test_stories_group_the_same_event_not_the_same_topic() -> None:
     t0 = datetime(2026, 3, 1, 8)
     index = StoryIndex()
+    # A realistic window holds many unrelated articles; they give the words their weights.
+    for i, paras in enumerate(paragraphs(40 + n, 2) for n in range(40)):
+        index.add(1000 + i, 1000 + i, t0 - timedelta(hours=1), story_terms(paras[0][:60], paras[1]))
     a = story_terms("Fire destroys Halden paper mill", "A fire destroyed the Norske paper mill in Halden "
                     "early on Tuesday; 40 firefighters fought the blaze and two workers were hurt.")
     b = story_terms("Blaze guts Norske mill in Halden, two injured", "Two workers were injured when flames "
                     "tore through the Norske paper mill in Halden on Tuesday morning, firefighters said.")
     c = story_terms("Fire at Moss sawmill", "A fire broke out at a sawmill in Moss on Friday; firefighters "
                     "said nobody was hurt and the cause is unknown.")
+    d = story_terms("Storm closes Bergen harbour", "Gales of 30 metres per second closed Bergen harbour on "
+                    "Tuesday and ferries to Stavanger were cancelled, the port authority said.")
     assert index.assign(1, t0, a) == (1, None)
+    # Same kind of event, other names: clearly less similar than the same event told in other words.
+    same_event = index.best(t0 + timedelta(hours=5), b)
+    other_fire = index.best(t0 + timedelta(days=2), c)
+    assert same_event is not None and other_fire is not None and same_event[2] > 2 * other_fire[2]
     story, similarity = index.assign(2, t0 + timedelta(hours=5), b)
     assert story == 1 and similarity is not None and similarity >= index.threshold
-    assert index.assign(3, t0 + timedelta(days=3), c)[0] == 3
+    assert index.assign(3, t0 + timedelta(hours=6), d)[0] == 3  # unrelated: a story of its own
     # Outside the window, even the same words start a new story.
     assert index.assign(4, t0 + timedelta(days=30), a)[0] == 4
