@@ -74,7 +74,8 @@ class Rejected:
 def classify_response(entry: Entry, resp: Response) -> FetchedPage | Rejected:
     """Turn a page response into a FetchedPage, or a Rejected with the reason."""
     if resp.error:
-        outcome = Outcome.TOO_LARGE if resp.error_kind == "too_large" else Outcome.FETCH_FAILED
+        outcome = {"too_large": Outcome.TOO_LARGE, "blocked": Outcome.BLOCKED}.get(resp.error_kind or "",
+                                                                                  Outcome.FETCH_FAILED)
         return Rejected(entry, outcome, resp.error, resp.final_url, resp.status)
     ctype = resp.content_type
     if ctype not in HTML_TYPES and not ctype.endswith("+xml") and ctype != "text/plain":

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from pipeline.config import FetchSettings
+from pipeline.netguard import BlockedAddress, GuardedBackend, allowed_hosts
 
 T = TypeVar("T")
 
@@ -36,6 +37,8 @@ class Request:
     etag: str | None = None
     last_modified: str | None = None
     max_bytes: int | None = None
+    # Hosts this request may reach on a private address (a private feed's own host).
+    allow_private: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     error: str | None = None
-    error_kind: str | None = None  # timeout | connect | too_large | redirects | http | protocol
+    error_kind: str | None = None  # timeout | connect | too_large | redirects | http | protocol | blocked
     elapsed_s: float = 0.0
     redirects: tuple[str, ...] = ()
 
@@ -91,12 +94,18 @@ class HostLimiter:
         return sem
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
-    """An AsyncClient with newsmon's timeouts and headers; redirects are followed by hand."""
+def make_client(settings: FetchSettings, guard: bool = False) -> httpx.AsyncClient:
+    """An AsyncClient with newsmon's timeouts and headers; redirects are followed by hand.
+
+    With ``guard``, every connection goes through the SSRF guard (pipeline.netguard).
+    """
     timeout = httpx.Timeout(settings.timeout_s, connect=settings.connect_timeout_s)
     limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    if guard:
+        transport._pool._network_backend = GuardedBackend()  # httpx exposes no parameter for it
     return httpx.AsyncClient(
-        timeout=timeout, limits=limits, follow_redirects=False, trust_env=False,
+        timeout=timeout, transport=transport, follow_redirects=False, trust_env=False,
         headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
     )
 
@@ -119,6 +128,7 @@ async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSet
     # Total deadline, on top of httpx's per-phase timeouts: a server that trickles one byte a
     # second never trips a read timeout.
     deadline = settings.timeout_s * 2
+    allowed_hosts.set(req.allow_private)
     async with global_sem:
         while True:
             scheme = urlsplit(url).scheme.lower()
@@ -157,6 +167,8 @@ async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSet
                             chunks.append(chunk)
                         return Response(req, url, status, hdrs, b"".join(chunks), None, None,
                                         time.monotonic() - started, tuple(hops))
+            except BlockedAddress as exc:
+                return fail("blocked", str(exc))
             except _TooLarge:
                 return fail("too_large", f"body over the {cap:,}-byte cap after decompression", status)
             except (TimeoutError, httpx.TimeoutException) as exc:
@@ -170,11 +182,11 @@ async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSet
 
 
 async def fetch_all_async(requests: Sequence[Request], settings: FetchSettings,
-                          accept: str = "*/*", on_done: Any = None) -> list[Response]:
+                          accept: str = "*/*", on_done: Any = None, guard: bool = False) -> list[Response]:
     """Fetch every request concurrently under the settings' caps; results keep input order."""
     limiter = HostLimiter(settings.per_host_concurrency, settings.per_host_delay_s)
     global_sem = asyncio.Semaphore(settings.concurrency)
-    async with make_client(settings) as client:
+    async with make_client(settings, guard=guard and not settings.allow_private_networks) as client:
         async def one(req: Request) -> Response:
             resp = await _fetch_one(client, req, settings, limiter, global_sem, accept)
             if on_done is not None:
@@ -210,6 +222,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
 def fetch_all(requests: Sequence[Request], settings: FetchSettings, accept: str = "*/*",
-              on_done: Any = None) -> list[Response]:
-    """Sync wrapper around :func:`fetch_all_async`."""
-    return run_async(fetch_all_async(requests, settings, accept, on_done))
+              on_done: Any = None, guard: bool = False) -> list[Response]:
+    """Sync wrapper around :func:`fetch_all_async`. ``guard``: refuse private addresses (links
+    from feed content), unless ``settings.allow_private_networks``."""
+    return run_async(fetch_all_async(requests, settings, accept, on_done, guard))

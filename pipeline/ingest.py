@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline import neardup, stories
+from pipeline import neardup, netguard, stories
 from pipeline.articles import Article, FetchedPage, Rejected, classify_response
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
 from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, Request, Response, fetch_all
 from pipeline.outcomes import ORDER, RETRYABLE, Outcome
 from pipeline.store import Store, utcnow
-from pipeline.urls import canonical_url, fetch_url
+from pipeline.urls import canonical_url, fetch_url, host_of
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -179,8 +179,18 @@ def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
 
 def fetch_pages(entries: Sequence[Entry], settings: Settings,
                 progress: Progress | None = None) -> list[FetchedPage | Rejected]:
-    """Fetch each entry's page (concurrently, politely) and classify the response."""
-    reqs = [Request(e.link, key=e, max_bytes=settings.fetch.max_page_bytes) for e in entries]
+    """Fetch each entry's page (concurrently, politely) and classify the response.
+
+    Links come from feed content, so the SSRF guard applies; a feed configured on a private address
+    (an intranet feed) may still link to its own host.
+    """
+    private_feed: dict[str, frozenset[str]] = {}
+    for e in entries:
+        if e.feed_url not in private_feed:
+            host = host_of(e.feed_url)
+            private_feed[e.feed_url] = frozenset({host}) if netguard.is_private_host(host) else frozenset()
+    reqs = [Request(e.link, key=e, max_bytes=settings.fetch.max_page_bytes, allow_private=private_feed[e.feed_url])
+            for e in entries]
     done = [0]
 
     def tick(_: Response) -> None:
@@ -188,7 +198,7 @@ def fetch_pages(entries: Sequence[Entry], settings: Settings,
         if progress:
             progress("pages", done[0], len(reqs))
 
-    responses = fetch_all(reqs, settings.fetch, PAGE_ACCEPT, tick)
+    responses = fetch_all(reqs, settings.fetch, PAGE_ACCEPT, tick, guard=True)
     return [classify_response(r.request.key, r) for r in responses]
 
 

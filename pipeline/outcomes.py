@@ -17,6 +17,7 @@ class Outcome(StrEnum):
     TOO_LARGE = "too_large"  # body over the cap after decompression
     NO_TEXT = "no_text"  # extraction found no article text (video page, stub, error page)
     INVALID_LINK = "invalid_link"  # no link, or not http(s)
+    BLOCKED = "blocked"  # the link leads to a private address (SSRF guard): never requested
 
 
 # Outcomes worth another try when the entry shows up again: servers come back

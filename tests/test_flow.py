@@ -173,3 +173,25 @@ def test_large_batch_uses_the_process_pool(site, tmp_path: Path) -> None:
     summary = run_once(cfg)
     assert summary.counts == {"new": 30}
     assert rows(db, "SELECT count(DISTINCT text_hash), min(length(text)) > 200 FROM article") == [(30, True)]
+
+
+def test_links_to_private_addresses_are_blocked_outcomes(site, tmp_path: Path) -> None:
+    from tests.conftest import rss
+
+    (site.root / "feeds" / "sneaky.xml").write_text(rss("Sneaky", [
+        ("Own host page", "{{BASE}}/alpha/a1.html", "s-1"),
+        ("Metadata grab", "http://169.254.169.254/latest/meta-data/iam/", "s-2"),
+        ("Other loopback name", site.base_url.replace("127.0.0.1", "localhost") + "/alpha/a2.html", "s-3"),
+    ]))
+    db = tmp_path / "news.duckdb"
+    cfg = write_config(tmp_path, site.base_url, [("Sneaky", "{{BASE}}/feeds/sneaky.xml")], db)
+    settings = cfg / "settings.toml"
+    settings.write_text(settings.read_text().replace("allow_private_networks = true", "allow_private_networks = false"))
+    before = len(site.requests)
+    summary = run_once(cfg)
+    assert summary.counts == {"new": 1, "blocked": 2}
+    got = dict(rows(db, "SELECT title, outcome FROM entries"))
+    assert got == {"Own host page": "new", "Metadata grab": "blocked", "Other loopback name": "blocked"}
+    assert "link-local" in rows(db, "SELECT reason FROM entries WHERE title = 'Metadata grab'")[0][0]
+    assert sorted(site.requests[before:]) == ["/alpha/a1.html", "/feeds/sneaky.xml"]
+    assert rows(db, "SELECT blocked FROM runs") == [(2,)]

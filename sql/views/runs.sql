@@ -17,7 +17,8 @@ WITH f AS (
            coalesce(sum(n) FILTER (WHERE outcome = 'not_html'), 0)       AS not_html,
            coalesce(sum(n) FILTER (WHERE outcome = 'too_large'), 0)      AS too_large,
            coalesce(sum(n) FILTER (WHERE outcome = 'no_text'), 0)        AS no_text,
-           coalesce(sum(n) FILTER (WHERE outcome = 'invalid_link'), 0)   AS invalid_link
+           coalesce(sum(n) FILTER (WHERE outcome = 'invalid_link'), 0)   AS invalid_link,
+           coalesce(sum(n) FILTER (WHERE outcome = 'blocked'), 0)        AS blocked
     FROM run_outcome_count GROUP BY run_id
 )
 SELECT
@@ -41,6 +42,7 @@ SELECT
     coalesce(o.too_large, 0)          AS too_large,
     coalesce(o.no_text, 0)            AS no_text,
     coalesce(o.invalid_link, 0)       AS invalid_link,
+    coalesce(o.blocked, 0)            AS blocked,
     r.error
 FROM run_log r
 LEFT JOIN f USING (run_id)
