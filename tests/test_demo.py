@@ -92,3 +92,31 @@ def test_near_copy_is_collapsed_and_dupes_shows_the_group(demo_run) -> None:
     result = CliRunner().invoke(app, ["dupes", str(copy_id), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "original" in result.output and "near-copy" in result.output and "Story of article" in result.output
+
+
+def test_every_demo_page_extracts_to_its_title_author_and_date() -> None:
+    """The pipeline's own extraction on every HTML page of the corpus (no server needed)."""
+    from newsmon.localserver import CorpusServer
+    from pipeline.articles import extract_html
+
+    expected = tomllib.loads((ROOT / "demo" / "expected.toml").read_text())
+    server = CorpusServer(ROOT / "demo" / "corpus")  # not started: render() fills the placeholders
+    checked = 0
+    for e in expected["entry"]:
+        if e["outcome"] not in ("new", "near_duplicate", "duplicate_text"):
+            continue
+        path = e.get("final_url") or e["link"]
+        path = path.replace("{{BASE}}", "").split("?")[0].split("#")[0]
+        if path.startswith("/click"):
+            continue
+        html = server.render(path)
+        assert html is not None, path
+        meta = extract_html(html)
+        assert meta is not None, path
+        assert meta["title"] == e["title"], path
+        if e.get("author"):
+            assert meta["author"] == e["author"], path
+        if e.get("date"):
+            assert meta["date"] == e["date"][:10], path
+        checked += 1
+    assert checked >= 15
