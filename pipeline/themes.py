@@ -54,20 +54,11 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONCEPT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _TERM_TOKEN_RE = re.compile(r"\*?[^\W_]+\*?")
-# "@A", "@A >N @B" (B after A, at most N tokens between), "@A ~N @B" (either order),
-# "@A ^N @B" (A and B at most N sentences apart: ^0 same sentence, ^1 the next one too),
-# "@A - @B" (hits of A that do not overlap a hit of B).
-_DERIVED_RE = re.compile(r"^@(\w+)(?:\s*(?:([~>^])\s*(\d+)|(-))\s*@(\w+))?$")
-_DERIVED_HELP = "is not '@A', '@A >N @B', '@A ~N @B', '@A ^N @B' or '@A - @B'"
+_DERIVED_RE = re.compile(r"^@(\w+)(?:\s*([~>])\s*(\d+)\s*@(\w+))?$")
 _BRACES_RE = re.compile(r"\{([^{}]*)\}")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _SENTENCE_RE = re.compile(
     r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”»)]))\s+(?=[\"'“«(\[]?[A-ZА-ЯЁ0-9ÀÂÉÈÎÔÜÄÖÑ¿¡])")
-# A full stop after these does not end a sentence ("U.S. President", "Lt. Gen.", "Jan. 5").
-_ABBREV_END_RE = re.compile(
-    r"(?:\b[A-ZА-Я]\.|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Lt|Col|Maj|Capt|Cmdr|Adm|Sgt|Gov|Sen|Rep|"
-    r"Prof|Rev|Pres|No|Nos|Vol|Art|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|Inc|"
-    r"Corp|Ltd|Co|approx|ca|cf|Fig|gen|lit|ст|г|гг|им|св|Hr|Fr|Nr|Sra|Dra|Mme|Mlle|Me)\.)$")
 # Applied to the raw text before lowercasing: "US" (a country) must not become "us" (a pronoun),
 # and "didn't" must read as a negation.
 _PRENORMALIZE = (
@@ -358,7 +349,7 @@ def _term_problem(term: Any) -> str:
         return "is not a non-empty string"
     term = term.strip()
     if term.startswith("@"):
-        return "" if _DERIVED_RE.match(term) else _DERIVED_HELP
+        return "" if _DERIVED_RE.match(term) else "is not '@A', '@A >N @B' or '@A ~N @B'"
     body = term[1:] if term.startswith("-") else term
     if body.count("{") != body.count("}"):
         return "has unbalanced braces"
@@ -457,8 +448,8 @@ def _concept_refs(concept: Concept) -> list[str]:
         m = _DERIVED_RE.match(term.strip())
         if m:
             refs.append(m.group(1))
-            if m.group(5):
-                refs.append(m.group(5))
+            if m.group(4):
+                refs.append(m.group(4))
     return refs
 
 
@@ -532,34 +523,22 @@ def split_paragraphs(text: str) -> list[str]:
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]`` (whitespace between sentences excluded)."""
-    spans: list[tuple[int, int]] = []
+    spans = []
     pos = start
     for m in _SENTENCE_RE.finditer(text, start, end):
-        if m.start() > pos and not _ABBREV_END_RE.search(text, max(pos, m.start() - 8), m.start()):
+        if m.start() > pos:
             spans.append((pos, m.start()))
-            pos = m.end()
+        pos = m.end()
     if pos < end:
         spans.append((pos, end))
     return spans
-
-
-def sentence_tokens(text: str) -> tuple[list[str], list[int]]:
-    """Tokens of a paragraph (as :func:`tokens`) and the sentence number of each token."""
-    toks: list[str] = []
-    sids: list[int] = []
-    for i, (a, b) in enumerate(_sentence_spans(text, 0, len(text))):
-        part = tokens(text[a:b])
-        toks.extend(part)
-        sids.extend([i] * len(part))
-    return toks, sids
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, roughly (enough for picking evidence)."""
     out = []
     for line in text.splitlines():
-        line = line.strip()
-        out.extend(line[a:b].strip() for a, b in _sentence_spans(line, 0, len(line)) if line[a:b].strip())
+        out.extend(s.strip() for s in _SENTENCE_RE.split(line.strip()) if s.strip())
     return out
 
 
@@ -636,8 +615,8 @@ class _Lexicon:
                 term = term.strip()
                 m = _DERIVED_RE.match(term)
                 if m:
-                    a, op, n, minus, b = m.groups()
-                    self.derived.setdefault(key, []).append((a, op or minus or "", int(n or 0), b or ""))
+                    a, op, n, b = m.groups()
+                    self.derived.setdefault(key, []).append((a, op or "", int(n or 0), b or ""))
                     continue
                 is_mask = term.startswith("-")
                 for variant in _expand(term[1:] if is_mask else term):
@@ -682,9 +661,8 @@ class _Lexicon:
         self.cache[tok] = result
         return result
 
-    def match(self, toks: Sequence[str], sids: Sequence[int] | None = None) -> dict[str, list[tuple[int, int]]]:
-        """Hits ``concept -> [(first token, last token)]`` in one paragraph; ``sids`` gives each
-        token's sentence number (all 0 when omitted: the text is one sentence)."""
+    def match(self, toks: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+        """Hits ``concept -> [(first token, last token)]`` in one paragraph."""
         hits: dict[str, set[tuple[int, int]]] = {}
         masks: dict[str, list[tuple[int, int]]] = {}
         n = len(toks)
@@ -736,14 +714,7 @@ class _Lexicon:
             if rules:
                 found = set(found) if found else set()
                 for a, op, dist, b in rules:
-                    if a not in out:
-                        continue
-                    if op == "-":
-                        found.update(_minus(out[a], out.get(b, ())))
-                    elif op == "^":
-                        if b in out:
-                            found.update(_same_sentences(out[a], dist, out[b], sids))
-                    elif not op or b in out:
+                    if a in out and (not op or b in out):
                         found.update(_combine(out[a], op, dist, out.get(b, ())))
             if not found:
                 continue
@@ -755,23 +726,6 @@ class _Lexicon:
                     continue
             out[key] = sorted(found)
         return out
-
-
-def _minus(a_hits, b_hits) -> list[tuple[int, int]]:
-    """Spans of ``@A - @B``: hits of A that share no token with a hit of B."""
-    return [(a0, a1) for a0, a1 in a_hits if not any(b0 <= a1 and a0 <= b1 for b0, b1 in b_hits)]
-
-
-def _same_sentences(a_hits, dist: int, b_hits, sids: Sequence[int] | None) -> list[tuple[int, int]]:
-    """Spans of ``@A ^N @B``: an A hit and a B hit at most N sentences apart (either order)."""
-    out = []
-    for a0, a1 in a_hits:
-        sa0, sa1 = (sids[a0], sids[a1]) if sids else (0, 0)
-        for b0, b1 in b_hits:
-            sb0, sb1 = (sids[b0], sids[b1]) if sids else (0, 0)
-            if sb0 - sa1 <= dist and sa0 - sb1 <= dist:
-                out.append((min(a0, b0), max(a1, b1)))
-    return out
 
 
 def _combine(a_hits, op: str, dist: int, b_hits) -> list[tuple[int, int]]:
@@ -941,8 +895,7 @@ class ThemeMatcher:
 
         Args:
             text: the article text (paragraphs on separate lines, as trafilatura returns it).
-            title: the headline; it is scored as the article's first paragraph, but the evidence
-                ``passage`` is always taken from ``text`` (the alert shows the headline anyway).
+            title: the headline; it is scored as the article's first paragraph.
             language: ISO 639-1 code if known (used to stem for the lexical part); else detected.
 
         Returns:
@@ -952,13 +905,8 @@ class ThemeMatcher:
         title = (title or "").strip()
         spans = paragraph_spans(text)
         paras = ([title] if title else []) + [text[a:b] for a, b in spans]
-        first_body = 1 if title else 0
-        para_tokens: list[list[str]] = []
-        para_hits = []
-        for para in paras:
-            toks, sids = sentence_tokens(para)
-            para_tokens.append(toks)
-            para_hits.append(self._lexicon.match(toks, sids))
+        para_tokens = [tokens(p) for p in paras]
+        para_hits = [self._lexicon.match(t) for t in para_tokens]
         lang = (language or "").lower()[:2]
         if lang not in _STEMMER_LANG:
             lang = detect_language([t for pt in para_tokens[:8] for t in pt], " ".join(paras[:3]))
@@ -969,61 +917,58 @@ class ThemeMatcher:
             keys = self._keys[theme.id]
             rule = self._rules[theme.id]
             present = [{name for name, key in keys.items() if key in h} for h in para_hits]
-            best = (0.0, 0.0, 0, 1, set())  # value, raw weight, start, size, concepts
-            best_body = (0.0, 0.0, first_body, 1, set())
+            best_value, best_start, best_size, best_window = 0.0, 0, 1, set()
             for size in range(1, min(theme.max_window, len(paras)) + 1):
-                decay = theme.window_decay ** (size - 1)
                 for start in range(0, len(paras) - size + 1):
                     window = set().union(*present[start:start + size])
-                    value = raw = 0.0
-                    if self.method != "lexical" and window:
-                        value, raw = rule.score(window)
-                        value, raw = value * decay, raw * decay
+                    value = 0.0
+                    if self.method != "lexical":
+                        value = rule.score(window) * theme.window_decay ** (size - 1)
                     if lexical:
                         stems = [s for ps in para_stems[start:start + size] for s in ps]
                         lex = _cosine(_tfidf(stems, self._idf, self._default_idf),
                                       self._profiles[theme.id])
                         lex = min(1.0, lex / theme.lexical_scale)
                         if self.method == "lexical":
-                            value = raw = lex
+                            value = lex
                         else:
                             value = (1 - theme.hybrid_weight) * value + theme.hybrid_weight * lex
-                    key = (value, raw)
-                    if key > (best[0] + 1e-9, best[1] + 1e-9):
-                        best = (value, raw, start, size, window)
-                    if start >= first_body and key > (best_body[0] + 1e-9, best_body[1] + 1e-9):
-                        best_body = (value, raw, start, size, window)
-            score = round(max(0.0, min(1.0, best[0])), 3)
+                    if value > best_value + 1e-9:
+                        best_value, best_start, best_size, best_window = value, start, size, window
+            score = round(max(0.0, min(1.0, best_value)), 3)
             threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
-            weighted = self._weights[theme.id]
-            concepts = tuple(sorted(n for n in best[4] if n in weighted))
-            passage = echo = ""
-            if len(paras) > first_body:
-                passage = self._passage(theme, text, spans, best_body[2] - first_body, best_body[3])
-                shown = {n for n in best_body[4] if n in weighted}
-                echo = self._echo(theme, passage, shown, lang)
-            elif title:  # no body text at all: the headline is the only evidence there is
-                passage = title[:MAX_PASSAGE_CHARS]
-                echo = self._echo(theme, passage, set(concepts), lang)
+            weighted = {name for name, _ in theme.weights}
+            concepts = tuple(sorted(best_window & weighted))
+            passage = self._passage(theme, text, title, spans, best_start, best_size) if paras else ""
             results[theme.id] = ThemeScore(
                 theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
-                baseline_passage=echo, concepts=concepts)
+                baseline_passage=self._echo(theme, passage, set(concepts), lang) if paras else "",
+                concepts=concepts)
         return results
 
-    def _passage(self, theme: Theme, text: str, spans: Sequence[tuple[int, int]],
+    def _passage(self, theme: Theme, text: str, title: str, spans: Sequence[tuple[int, int]],
                  start: int, size: int) -> str:
-        """Body paragraphs ``start .. start+size-1``, verbatim, cut to MAX_PASSAGE_CHARS around
-        their densest sentences."""
-        a, b = spans[start][0], spans[start + size - 1][1]
-        if b - a > MAX_PASSAGE_CHARS:
-            return self._densest(theme, text, a, b, MAX_PASSAGE_CHARS)
-        return text[a:b]
+        """The window's text, verbatim, cut to MAX_PASSAGE_CHARS around its densest sentences."""
+        pieces = []
+        if title:
+            if start == 0:
+                pieces.append(title)
+                size -= 1
+            else:
+                start -= 1
+        if size > 0:
+            a, b = spans[start][0], spans[start + size - 1][1]
+            body = text[a:b]
+            if len(body) + sum(len(p) + 1 for p in pieces) > MAX_PASSAGE_CHARS:
+                body = self._densest(theme, text, a, b, MAX_PASSAGE_CHARS - sum(len(p) + 1 for p in pieces))
+            pieces.append(body)
+        return "\n".join(pieces)[:MAX_PASSAGE_CHARS]
 
     def _densest(self, theme: Theme, text: str, a: int, b: int, limit: int) -> str:
         """The run of whole sentences in ``text[a:b]`` within ``limit`` chars with most concepts."""
         sentences = _sentence_spans(text, a, b)
         keys = self._keys[theme.id]
-        weights = self._weights[theme.id]
+        weights = dict(theme.weights)
         gain = []
         for s0, s1 in sentences:
             hits = self._lexicon.match(tokens(text[s0:s1]))
@@ -1036,12 +981,11 @@ class ThemeMatcher:
                 j += 1
             if j > i and total > best_gain:
                 best, best_gain = (sentences[i][0], sentences[j - 1][1]), total
-        return text[best[0]:best[1]][:limit]
+        return text[best[0]:best[1]]
 
     def _echo(self, theme: Theme, passage: str, concepts: set[str], lang: str) -> str:
-        """The baseline sentence (or two adjacent ones) that the passage echoes most: shared
-        weighted concepts first, then TF-IDF cosine of stems. A key phrase or the description
-        only when no baseline sentence shares a weighted concept with the passage."""
+        """The baseline sentence or key phrase the passage echoes most: shared weighted
+        concepts first, then TF-IDF cosine (through an inverted index: only shared stems count)."""
         if not passage:
             return ""
         candidates = self._evidence[theme.id]
@@ -1049,25 +993,13 @@ class ThemeMatcher:
             return ""
         weights = self._weights[theme.id]
         value = [sum(weights.get(c, 0.0) for c in cand.concepts & concepts) for cand in candidates]
-        shared = value[:]
         index = self._postings[theme.id]
         vec = _tfidf(self._stems.stems(tokens(passage), lang), self._idf, self._default_idf)
         for stem, v in vec.items():
             for i, w in index.get(stem, ()):
                 value[i] += v * w
-        kinds = self._evidence_kind[theme.id]
-        from_baseline = [i for i, k in enumerate(kinds) if k != "phrase" and shared[i] > 0]
-        if from_baseline:
-            single = max((i for i in from_baseline if kinds[i] == "sentence"),
-                         key=value.__getitem__, default=None)
-            pair = max((i for i in from_baseline if kinds[i] == "pair"), key=value.__getitem__,
-                       default=None)
-            # Two sentences only when the second adds a concept that one sentence lacks.
-            if pair is not None and (single is None or shared[pair] > shared[single] + 1e-9):
-                return candidates[pair].text
-            return candidates[single].text
-        phrases = [i for i, k in enumerate(kinds) if k == "phrase"]
-        return candidates[max(phrases, key=value.__getitem__)].text if phrases else ""
+        best = max(range(len(candidates)), key=value.__getitem__)
+        return candidates[best].text
 
 
 @dataclass(frozen=True)
@@ -1088,21 +1020,19 @@ class _Rule:
         return cls(theme.weights, tuple(tuple(split(alt) for alt in gate) for gate in theme.gates),
                    tuple((*split(c.split("+")), p) for c, p in theme.penalties), theme.gate_fail_factor)
 
-    def score(self, present: set[str]) -> tuple[float, float]:
-        """Concept-rule score of one passage (see the module docstring), and the same before the
-        cap at 1 (to rank passages that both reach 1)."""
+    def score(self, present: set[str]) -> float:
+        """Concept-rule score of one passage (see the module docstring)."""
         if not present:
-            return 0.0, 0.0
-        raw = sum(w for name, w in self.weights if name in present)
-        factor = 1.0
+            return 0.0
+        value = min(1.0, sum(w for name, w in self.weights if name in present))
         for gate in self.gates:
             if not any(req <= present and not (forb & present) for req, forb in gate):
-                factor *= self.gate_fail_factor
+                value *= self.gate_fail_factor
                 break
         for req, forb, p in self.penalties:
             if req <= present and not (forb & present):
-                factor *= 1 - p
-        return min(1.0, raw) * factor, raw * factor
+                value *= 1 - p
+        return value
 
 
 def _rekey(concept: Concept, keys: Mapping[str, str]) -> Concept:
