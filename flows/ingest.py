@@ -19,6 +19,7 @@ from pipeline import alerts
 from pipeline import ingest as lib
 from pipeline.articles import Extractor, FetchedPage
 from pipeline.config import Config, load_config
+from pipeline.runlock import run_lock
 from pipeline.store import open_store, utcnow
 from pipeline.themes import ThemeMatcher
 
@@ -26,6 +27,7 @@ from pipeline.themes import ThemeMatcher
 # and secrets stay out of them: Prefect stores and shows every flow parameter.
 PROGRESS: contextvars.ContextVar[Any] = contextvars.ContextVar("newsmon_progress", default=None)
 NOTIFY: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("newsmon_notify", default=())
+RUN_LOCK_WAIT: contextvars.ContextVar[float] = contextvars.ContextVar("newsmon_run_lock_wait", default=0.0)
 
 fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
 fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
@@ -81,8 +83,13 @@ def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_fi
     """Fetch every enabled feed, store new articles, and record every entry's outcome."""
     progress = PROGRESS.get()
     config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None, notify=NOTIFY.get())
+    db = Path(db_path) if db_path else config.settings.db_path
+    with run_lock(db, wait_s=RUN_LOCK_WAIT.get()):
+        return _ingest(config, db, trigger, progress)
+
+
+def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary:
     settings = config.settings
-    db = Path(db_path) if db_path else settings.db_path
     feeds = config.enabled_feeds
     state = lib.RunState(lib.new_run_id())
     started = utcnow()

@@ -138,6 +138,10 @@ def run_pipeline(config_dir: Path, db: Path | None, feeds_file: Path | None, tri
 
     # Validate before Prefect starts: bad config costs nothing and fetches nothing.
     config = load_config(config_dir, feeds_file=feeds_file, notify=notify)
+    from pipeline.runlock import run_lock
+
+    with run_lock(db or config.settings.db_path):  # fail fast, before Prefect starts; the flow holds the real lock
+        pass
     from newsmon import prefect_env
 
     prefect_env.configure(config.settings.data_dir, verbose=verbose)
