@@ -6,11 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo test test-fast bench eval lock clean
+.PHONY: help install demo test test-fast soak bench eval lock clean
 
 help:
 	@echo "make demo    install, then run the pipeline once on the bundled sample corpus (offline)"
 	@echo "make test    install, then run the tests"
+	@echo "make soak    the long reliability run: 20 kill -9s, gigabyte bombs"
 	@echo "make bench   throughput and scale benchmarks (prints figures)"
 	@echo "make eval    theme-matching and extraction evaluations on the labelled data"
 	@echo "make lock    re-resolve requirements.lock from pyproject.toml"
@@ -33,6 +34,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+soak: $(STAMP)
+	NEWSMON_SOAK=1 $(BIN)/python -m pytest -q -s tests/reliability $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

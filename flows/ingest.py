@@ -55,8 +55,10 @@ def store_task(db_path: Path, state: lib.RunState, results: list[Any], config: C
 def alerts_task(db_path: Path, state: lib.RunState, config: Config) -> dict[str, int]:
     """Queue the alerts this run's matches call for, then deliver everything pending."""
     with open_store(db_path) as store:
-        queued = alerts.plan_alerts(store, config.channels, config.themes, state.run_id, state.new_article_ids,
-                                    config.alerting)
+        with store.transaction():
+            queued = alerts.plan_alerts(store, config.channels, config.themes, state.run_id,
+                                        store.articles_awaiting_alerts(state.run_id), config.alerting)
+            store.mark_alerts_planned(state.run_id)
         report = alerts.deliver_pending(store, config.channels, config.alerting)
     return {"queued": queued, "sent": report.sent, "failed": report.failed, "interrupted": report.interrupted}
 
@@ -117,6 +119,7 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
                 store_task(db, state, pending[1] + pending[0].result(), config)
         with open_store(db) as store:
             lib.settle_orphans(store, state)
+            store.save_validators([r.as_row() for r in results])
         alert_report = alerts_task(db, state, config)
         with open_store(db) as store:
             store.finish_run(state.run_id, "completed")

@@ -34,6 +34,11 @@ class Route:
     content_type: str | None = None
     delay_s: float = 0.0
     body: bytes | None = None
+    # Hostile behaviours, for the reliability tests:
+    stream_bytes: int = 0  # stream this many bytes of HTML filler, no Content-Length (a page that never ends)
+    trickle_s: float = 0.0  # send one byte every trickle_s seconds, for up to 10 minutes
+    gzip_bomb: int = 0  # a gzip body that inflates to this many bytes
+    headers: dict[str, str] | None = None  # extra or overriding response headers
 
 
 @dataclass
@@ -81,9 +86,10 @@ class CorpusServer:
         if not target.is_file() or self.root.resolve() not in target.parents:
             return None
         data = target.read_bytes()
-        if b"{{BASE" in data:
-            data = data.replace(b"{{BASE_Q}}", quote(self.base_url, safe="").encode())
-            data = data.replace(b"{{BASE}}", self.base_url.encode())
+        for enc in ("utf-8", "utf-16-le", "utf-16-be"):  # placeholders in UTF-16 files too
+            if "{{BASE".encode(enc) in data:
+                data = data.replace("{{BASE_Q}}".encode(enc), quote(self.base_url, safe="").encode(enc))
+                data = data.replace("{{BASE}}".encode(enc), self.base_url.encode(enc))
         return data
 
     def paths_requested(self, prefix: str = "") -> list[str]:
@@ -131,6 +137,12 @@ class CorpusServer:
                     return self._send(400, b"missing target", "text/plain")
                 if route is not None and route.location:
                     return self._send(route.status or 301, b"", "text/plain", {"Location": route.location})
+                if route is not None and route.stream_bytes:
+                    return self._stream(route.stream_bytes)
+                if route is not None and route.trickle_s:
+                    return self._trickle(route.trickle_s)
+                if route is not None and route.gzip_bomb:
+                    return self._gzip_bomb(route.gzip_bomb)
                 if route is not None and route.status >= 400:
                     body = route.body or f"error {route.status}".encode()
                     return self._send(route.status, body, "text/plain; charset=utf-8")
@@ -140,11 +152,57 @@ class CorpusServer:
                 if body is None:
                     return self._send(404, b"not found", "text/plain; charset=utf-8")
                 ctype = route.content_type if route is not None and route.content_type else _content_type(parts.path, body)
+                extra = dict(route.headers or {}) if route is not None else {}
+                if route is not None and route.status != 200 and route.status < 400:
+                    return self._send(route.status, body, ctype, extra)
+                if "Content-Type" in extra:
+                    ctype = extra.pop("Content-Type")
                 etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag or (
                         not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED):
                     return self._send(304, b"", ctype, {"ETag": etag, "Last-Modified": LAST_MODIFIED})
-                return self._send(200, body, ctype, {"ETag": etag, "Last-Modified": LAST_MODIFIED})
+                return self._send(200, body, ctype, {"ETag": etag, "Last-Modified": LAST_MODIFIED, **extra})
+
+            def _stream(self, total: int) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                chunk = b"<p>" + b"endless " * 8000 + b"</p>\n"
+                sent = 0
+                try:
+                    while sent < total:
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                except OSError:  # the client gave up, as it should
+                    pass
+                self.close_connection = True
+
+            def _trickle(self, every: float) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                try:
+                    for _ in range(int(600 / max(every, 0.01))):
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
+                        time.sleep(every)
+                except OSError:
+                    pass
+                self.close_connection = True
+
+            def _gzip_bomb(self, size: int) -> None:
+                body = _bomb(size)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass
 
         self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
         self._httpd.daemon_threads = True
@@ -164,6 +222,22 @@ class CorpusServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _bomb(size: int) -> bytes:
+    """gzip of ``size`` zero bytes (cached: 1 GB compresses to about 1 MB)."""
+    if size not in _BOMBS:
+        import zlib
+
+        comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b"\0" * (1 << 20)
+        parts = [comp.compress(block) for _ in range(size >> 20)]
+        parts.append(comp.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
 
 
 def _content_type(path: str, body: bytes) -> str:

@@ -22,6 +22,7 @@ class Receiver:
     messages: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     down: bool = False
+    delay_s: float = 0.0  # a slow chat service: each post takes this long
 
     def __post_init__(self) -> None:
         self._httpd: ThreadingHTTPServer | None = None
@@ -41,6 +42,10 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
+                if receiver.delay_s:
+                    import time
+
+                    time.sleep(receiver.delay_s)
                 if receiver.down:
                     self.send_response(503)
                     self.end_headers()

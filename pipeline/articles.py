@@ -7,6 +7,7 @@ over a process pool when a batch is large enough to pay for starting the workers
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import re
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline.entries import Entry
+from pipeline.entries import MAX_TITLE, Entry, clean_text
 from pipeline.fetch import Response
 from pipeline.outcomes import Outcome
 
@@ -114,13 +115,15 @@ def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | 
     """trafilatura's extraction of one page, as a plain dict (None when it finds no article)."""
     import trafilatura
 
+    # trafilatura logs ERROR for every empty or unparsable page; the outcome carries the reason.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, deduplicate=False)
     if doc is None or not (doc.text or "").strip():
         return None
     raw = html.encode("utf-8", "replace") if isinstance(html, str) else html
     text = doc.text.strip()
-    title = (doc.title or "").strip()
+    title = clean_text(doc.title, MAX_TITLE)  # no invisible or bidi controls, at most 500 chars
     first, _, rest = text.partition("\n")
     if title and rest and first.strip() == title:
         # trafilatura keeps an <h1> inside <article> as the first line: the headline is metadata,

@@ -83,6 +83,12 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
+    if headers and parsed.get("bozo") and not parsed.get("entries"):
+        # Servers often declare the wrong charset (utf-8 on a UTF-16 feed with a BOM): let
+        # feedparser sniff the BOM and the XML declaration instead.
+        retry = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+        if retry.get("entries"):
+            parsed = retry
     bozo = None
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")

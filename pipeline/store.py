@@ -169,6 +169,10 @@ class Store:
 
     # -- runs -------------------------------------------------------------------------------
     def begin_run(self, run_id: str, trigger: str, feeds_total: int) -> None:
+        """Record a new run. Runs still 'running' died without finishing (the caller holds the
+        run lock, so none is alive): they are marked 'interrupted'."""
+        self.con.execute("UPDATE run_log SET status = 'interrupted', error = 'the process stopped before the run "
+                         "finished' WHERE status = 'running'")
         self.con.execute("INSERT INTO run_log (run_id, started_at, status, trigger, feeds_total) VALUES (?, ?, 'running', ?, ?)",
                          [run_id, utcnow(), trigger, feeds_total])
 
@@ -181,6 +185,18 @@ class Store:
                 "WHERE last_run_id = ? GROUP BY ALL", [run_id])
             self.con.execute("UPDATE run_log SET finished_at = ?, status = ?, error = ? WHERE run_id = ?",
                              [utcnow(), status, error, run_id])
+
+    def articles_awaiting_alerts(self, run_id: str) -> list[int]:
+        """Articles of this run and of earlier runs that died before planning their alerts."""
+        rows = self.con.execute(
+            "SELECT a.id FROM article a JOIN run_log r USING (run_id) "
+            "WHERE r.run_id = ? OR (NOT coalesce(r.alerts_planned, false) AND r.status = 'interrupted') ORDER BY a.id",
+            [run_id]).fetchall()
+        return [r[0] for r in rows]
+
+    def mark_alerts_planned(self, run_id: str) -> None:
+        self.con.execute("UPDATE run_log SET alerts_planned = true WHERE run_id = ? OR "
+                         "(NOT coalesce(alerts_planned, false) AND status = 'interrupted')", [run_id])
 
     def run_counts(self, run_id: str) -> dict[str, int]:
         rows = self.con.execute("SELECT outcome, count(*) FROM entry_outcome WHERE last_run_id = ? GROUP BY ALL",
@@ -198,7 +214,8 @@ class Store:
         return {u: (e, m) for u, e, m in rows}
 
     def save_feed_results(self, run_id: str, results: Sequence[dict[str, Any]]) -> None:
-        """Record each feed's fetch in run_feed and update feed_state (validators, failures)."""
+        """Record each feed's fetch in run_feed and its status in feed_state (validators: see
+        save_validators)."""
         now = utcnow()
         with self.transaction():
             self._insert_arrow(
@@ -212,22 +229,36 @@ class Store:
                          "elapsed_s = excluded.elapsed_s")
             self._insert_arrow(
                 "feed_state",
-                ["feed_url", "feed_name", "etag", "last_modified", "last_status", "last_http_status", "last_error",
+                ["feed_url", "feed_name", "last_status", "last_http_status", "last_error",
                  "last_fetched_at", "last_ok_at", "consecutive_failures"],
-                [(r["feed_url"], r["feed_name"], r.get("etag"), r.get("last_modified"), r["status"], r.get("http_status"),
+                [(r["feed_url"], r["feed_name"], r["status"], r.get("http_status"),
                   r.get("error"), now, None if r["status"] == "failed" else now, 1 if r["status"] == "failed" else 0)
                  for r in results],
-                types={"etag": pa.string(), "last_modified": pa.string(), "last_http_status": pa.int32(),
-                       "last_error": pa.string(), "last_ok_at": pa.timestamp("us")},
+                types={"last_http_status": pa.int32(), "last_error": pa.string(), "last_ok_at": pa.timestamp("us")},
                 conflict="ON CONFLICT DO UPDATE SET feed_name = excluded.feed_name, "
-                         # a failed or 304 fetch keeps the validators we had
-                         "etag = CASE WHEN excluded.last_status = 'ok' THEN excluded.etag ELSE feed_state.etag END, "
-                         "last_modified = CASE WHEN excluded.last_status = 'ok' THEN excluded.last_modified ELSE feed_state.last_modified END, "
                          "last_status = excluded.last_status, last_http_status = excluded.last_http_status, "
                          "last_error = excluded.last_error, last_fetched_at = excluded.last_fetched_at, "
                          "last_ok_at = coalesce(excluded.last_ok_at, feed_state.last_ok_at), "
                          "consecutive_failures = CASE WHEN excluded.last_status = 'failed' "
                          "THEN feed_state.consecutive_failures + 1 ELSE 0 END")
+
+    def save_validators(self, results: Sequence[dict[str, Any]]) -> None:
+        """Keep each fetched feed's ETag / Last-Modified for the next conditional GET.
+
+        Called only once every entry of the run is stored: if the run dies halfway, the next run
+        gets the full feed again (no 304) and picks up the entries this one never reached.
+        """
+        rows = [(r["feed_url"], r.get("etag"), r.get("last_modified")) for r in results if r["status"] == "ok"]
+        if not rows:
+            return
+        self.con.register("_validators", pa.table({"feed_url": [r[0] for r in rows],
+                                                   "etag": pa.array([r[1] for r in rows], pa.string()),
+                                                   "last_modified": pa.array([r[2] for r in rows], pa.string())}))
+        try:
+            self.con.execute("UPDATE feed_state SET etag = v.etag, last_modified = v.last_modified "
+                             "FROM _validators v WHERE feed_state.feed_url = v.feed_url")
+        finally:
+            self.con.unregister("_validators")
 
     # -- entries ----------------------------------------------------------------------------
     def known_entries(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
