@@ -51,6 +51,7 @@ class ParsedFeed:
     title: str
     entries: tuple[Entry, ...]
     bozo: str | None  # feedparser's complaint, kept even when entries were recovered
+    is_feed: bool = True  # False when the document is not recognisably RSS/Atom/RDF at all
     skipped: tuple[tuple[str, str, str, str], ...] = ()  # (title, link, guid, reason) of unusable entries
 
 
@@ -87,7 +88,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
         # Servers often declare the wrong charset (utf-8 on a UTF-16 feed with a BOM): let
         # feedparser sniff the BOM and the XML declaration instead.
         retry = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
-        if retry.get("entries"):
+        if retry.get("entries") or (retry.get("version") and not parsed.get("version")):
             parsed = retry
     bozo = None
     if parsed.get("bozo"):
@@ -124,7 +125,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
             feed_link=link,
         ))
     feed_title = clean_text(parsed.get("feed", {}).get("title"), MAX_TITLE)
-    if not entries and bozo and not parsed.get("version"):
-        # Nothing recovered and not recognisably a feed: the caller records a parse failure.
-        return ParsedFeed(feed_title, (), bozo, tuple(skipped))
-    return ParsedFeed(feed_title, tuple(entries), bozo, tuple(skipped))
+    # Nothing recovered and not recognisably a feed: the caller records a parse failure. A valid
+    # feed with no items is not a failure.
+    is_feed = bool(entries or skipped or parsed.get("version"))
+    return ParsedFeed(feed_title, tuple(entries), bozo, is_feed, tuple(skipped))

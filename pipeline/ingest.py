@@ -58,7 +58,7 @@ def _feed_result(feed: Feed, resp: Response, settings: Settings) -> FeedResult:
     if resp.error:
         return FeedResult(feed, "failed", resp.status, resp.error, None, None, (), (), resp.elapsed_s)
     parsed = parse_feed(resp.body, feed.name, feed.url, h.get("content-type"), settings.redirect_wrappers)
-    if not parsed.entries and parsed.bozo:
+    if not parsed.is_feed:
         return FeedResult(feed, "failed", resp.status, f"not a feed: {parsed.bozo}"[:500], None, None, (),
                           parsed.skipped, resp.elapsed_s)
     return FeedResult(feed, "ok", resp.status, None, h.get("etag"), h.get("last-modified"),

@@ -3,22 +3,28 @@
 Method (the numbers behind each choice are in docs/themes-method.md):
 
 1. The article (title + text) is split into paragraphs; long paragraphs are cut into chunks of
-   sentences. Every window of 1 to ``max_window`` consecutive paragraphs is a candidate passage,
-   so an article mostly about other things is scored on its one paragraph about the theme.
+   sentences, and every token knows its sentence. Every window of 1 to ``max_window``
+   consecutive paragraphs is a candidate passage, so an article mostly about other things is
+   scored on its one paragraph about the theme.
 2. Each paragraph is matched against multilingual concept lexicons (en, ru, de, fr, es) declared
    in ``config/themes.toml``: literal terms (``word``, ``stem*``, ``*infix*``, phrases), masks that
    cancel a term in a known wrong sense (``-eurasia group``), negation (``not an alliance``), and
-   derived concepts built from proximity (``@OPPOSE >3 @WEST``: "against ... the United States").
+   derived concepts that encode who does what to whom: ``@OPPOSE >3 @WEST`` ("against ... the
+   United States", inside one sentence), ``@BLOC ^1 @ANTI_WEST`` (in one sentence or the next),
+   ``@RUSSIA >12 @FAIL !@OTHER`` (Moscow failed, with no other actor named in between) and
+   ``@ALLY - @OTHERS_ALLY`` (allies, minus "Ukraine's allies").
 3. A passage's score is the sum of the weights of the concepts present (capped at 1), multiplied
-   down when a required gate is missing (every theme needs its core co-occurrence, e.g. an
-   alliance word AND an against-the-US phrase), when a penalty concept is present (an explicit
-   denial), and slightly for each extra paragraph in the window.
-4. The article's score for a theme is its best passage's score. Evidence: that passage, and the
-   baseline sentence or key phrase sharing most concepts and stems with it.
+   down when a required gate is missing (every theme needs its core relation, e.g. an alliance
+   aimed at the US within two sentences), when a penalty concept is present (an explicit denial),
+   and slightly for each extra paragraph in the window.
+4. The article's score for a theme is its best passage's score. Evidence: the best window of body
+   paragraphs (never the headline alone: the alert shows the headline anyway), and the baseline
+   sentence, or pair of adjacent sentences, sharing most weighted concepts with it; a key phrase
+   or the description only when no baseline sentence shares one.
 
 ``method="lexical"`` (TF-IDF cosine against baseline, description and key phrases) and
 ``method="hybrid"`` are kept for the evaluation in eval/themes/evaluate.py; the default is the
-one that evaluation chose (concept rules: dev F1 0.95-0.97 vs 0.37-0.72 for lexical).
+one that evaluation chose (concept rules).
 """
 
 from __future__ import annotations
@@ -41,10 +47,13 @@ METHODS = ("concepts", "lexical", "hybrid")
 DEFAULT_METHOD = "concepts"
 MAX_PASSAGE_CHARS = 1200
 # "did not come to help": a negator ending at most this many tokens before a hit cancels it.
-# 4 also catches "weapons never handed over, a grievance"; alliance words set 4 in themes.toml
-# ("not forming a military alliance").
+# themes.toml widens it per concept: 6 for alliance words ("dismissed talk of an anti-Western
+# alliance"), 8 for the fixed names ("nor is this an attempt to build a new Warsaw Pact").
 NEGATION_SCOPE = 3
 MAX_BASELINE_CHARS = 600
+# Baseline "sentences" shorter than this ("Leave a Comment", "What did he mean?") are not evidence.
+MIN_EVIDENCE_TOKENS = 6
+ECHO_PREFIX = 6  # letters kept per word when comparing a passage with baseline sentences
 # A paragraph longer than this is cut into sentence chunks: a 400-word block would let words from
 # unrelated sentences satisfy a co-occurrence rule.
 MAX_CHUNK_WORDS = 130
@@ -53,12 +62,25 @@ _CACHE_LIMIT = 200_000  # token and stem caches are cleared past this many entri
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CONCEPT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TOKEN_RE = re.compile(r"[^\W_]+")
+_SENTENCE_MARK = " \x1e "  # ASCII record separator: never a word character
+_TOKEN_OR_MARK_RE = re.compile(r"[^\W_]+|\x1e")
 _TERM_TOKEN_RE = re.compile(r"\*?[^\W_]+\*?")
-_DERIVED_RE = re.compile(r"^@(\w+)(?:\s*([~>])\s*(\d+)\s*@(\w+))?$")
+# "@A", "@A >N @B" (B after A, at most N tokens between), "@A ~N @B" (either order),
+# "@A ^N @B" (A and B at most N sentences apart: ^0 same sentence, ^1 the next one too),
+# "@A - @B" (hits of A that do not overlap a hit of B); "@A >N @B !@C": no hit of C between A and
+# B ("Moscow abandoned ...", but not "Moscow says Washington abandoned ...").
+_DERIVED_RE = re.compile(
+    r"^@(\w+)(?:\s*(?:([~>^])\s*(\d+)|(-))\s*@(\w+)(?:\s*!\s*@(\w+))?)?$")
+_DERIVED_HELP = "is not '@A', '@A >N @B', '@A ~N @B', '@A ^N @B', '@A >N @B !@C' or '@A - @B'"
 _BRACES_RE = re.compile(r"\{([^{}]*)\}")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _SENTENCE_RE = re.compile(
     r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”»)]))\s+(?=[\"'“«(\[]?[A-ZА-ЯЁ0-9ÀÂÉÈÎÔÜÄÖÑ¿¡])")
+# A full stop after these does not end a sentence ("U.S. President", "Lt. Gen.", "Jan. 5").
+_ABBREV_END_RE = re.compile(
+    r"(?:\b[A-ZА-Я]\.|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Lt|Col|Maj|Capt|Cmdr|Adm|Sgt|Gov|Sen|Rep|"
+    r"Prof|Rev|Pres|No|Nos|Vol|Art|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|Inc|"
+    r"Corp|Ltd|Co|approx|ca|cf|Fig|gen|lit|ст|г|гг|им|св|Hr|Fr|Nr|Sra|Dra|Mme|Mlle|Me)\.)$")
 # Applied to the raw text before lowercasing: "US" (a country) must not become "us" (a pronoun),
 # and "didn't" must read as a negation.
 _PRENORMALIZE = (
@@ -349,7 +371,7 @@ def _term_problem(term: Any) -> str:
         return "is not a non-empty string"
     term = term.strip()
     if term.startswith("@"):
-        return "" if _DERIVED_RE.match(term) else "is not '@A', '@A >N @B' or '@A ~N @B'"
+        return "" if _DERIVED_RE.match(term) else _DERIVED_HELP
     body = term[1:] if term.startswith("-") else term
     if body.count("{") != body.count("}"):
         return "has unbalanced braces"
@@ -448,8 +470,10 @@ def _concept_refs(concept: Concept) -> list[str]:
         m = _DERIVED_RE.match(term.strip())
         if m:
             refs.append(m.group(1))
-            if m.group(4):
-                refs.append(m.group(4))
+            if m.group(5):
+                refs.append(m.group(5))
+            if m.group(6):
+                refs.append(m.group(6))
     return refs
 
 
@@ -486,9 +510,19 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens of a text, with US/U.S./EE.UU. as ``usa`` and n't as ``not``."""
-    for pattern, repl in _PRENORMALIZE:
-        text = pattern.sub(repl, text)
-    return _TOKEN_RE.findall(fold(text))
+    text = text.translate(_APOSTROPHES)
+    return _TOKEN_RE.findall(fold(_PRENORMALIZE_RE.sub(_prenormalize, text)))
+
+
+# _PRENORMALIZE in one regex pass (one call per sentence instead of six); apostrophes first.
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘`´ʼ"})
+_PRENORMALIZE_RE = re.compile("|".join(
+    f"(?P<p{i}>{'(?i:' + pat.pattern + ')' if pat.flags & re.I else pat.pattern})"
+    for i, (pat, _) in enumerate(_PRENORMALIZE) if i))
+
+
+def _prenormalize(m: re.Match) -> str:
+    return _PRENORMALIZE[int(m.lastgroup[1:])][1]
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -523,27 +557,46 @@ def split_paragraphs(text: str) -> list[str]:
 
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]`` (whitespace between sentences excluded)."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     pos = start
     for m in _SENTENCE_RE.finditer(text, start, end):
-        if m.start() > pos:
+        if m.start() > pos and not _ABBREV_END_RE.search(text, max(pos, m.start() - 8), m.start()):
             spans.append((pos, m.start()))
-        pos = m.end()
+            pos = m.end()
     if pos < end:
         spans.append((pos, end))
     return spans
+
+
+def sentence_tokens(text: str) -> tuple[list[str], list[int]]:
+    """Tokens of a paragraph (as :func:`tokens`) and the sentence number of each token."""
+    spans = _sentence_spans(text, 0, len(text))
+    if len(spans) > 1:  # one tokenizer pass over the paragraph, a marker between sentences
+        text = _SENTENCE_MARK.join(text[a:b] for a, b in spans)
+    toks: list[str] = []
+    sids: list[int] = []
+    sid = 0
+    for tok in _TOKEN_OR_MARK_RE.findall(fold(_PRENORMALIZE_RE.sub(_prenormalize, text.translate(_APOSTROPHES)))):
+        if tok == "\x1e":
+            sid += 1
+        else:
+            toks.append(tok)
+            sids.append(sid)
+    return toks, sids
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, roughly (enough for picking evidence)."""
     out = []
     for line in text.splitlines():
-        out.extend(s.strip() for s in _SENTENCE_RE.split(line.strip()) if s.strip())
+        line = line.strip()
+        out.extend(line[a:b].strip() for a, b in _sentence_spans(line, 0, len(line)) if line[a:b].strip())
     return out
 
 
 # Stopwords in the folded form tokens have ("für" -> "fur"), and each word's languages.
 _STOPWORDS = {_lang: {fold(_w) for _w in _words} for _lang, _words in _STOPWORDS.items()}
+_ALL_STOPWORDS = frozenset().union(*_STOPWORDS.values())
 _STOPWORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in _STOPWORDS.items():
     for _w in _words:
@@ -606,7 +659,7 @@ class _Lexicon:
         self.prefix: dict[str, list[int]] = {}
         self.suffix: dict[str, list[int]] = {}
         self.infix: list[tuple[str, int]] = []
-        self.derived: dict[str, list[tuple[str, str, int, str]]] = {}
+        self.derived: dict[str, list[tuple[str, str, int, str, str]]] = {}
         self.negation: dict[str, tuple[str, int]] = {}
         for key, concept in concepts.items():
             if concept.negated_by:
@@ -615,8 +668,9 @@ class _Lexicon:
                 term = term.strip()
                 m = _DERIVED_RE.match(term)
                 if m:
-                    a, op, n, b = m.groups()
-                    self.derived.setdefault(key, []).append((a, op or "", int(n or 0), b or ""))
+                    a, op, n, minus, b, between = m.groups()
+                    self.derived.setdefault(key, []).append(
+                        (a, op or minus or "", int(n or 0), b or "", between or ""))
                     continue
                 is_mask = term.startswith("-")
                 for variant in _expand(term[1:] if is_mask else term):
@@ -661,8 +715,9 @@ class _Lexicon:
         self.cache[tok] = result
         return result
 
-    def match(self, toks: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-        """Hits ``concept -> [(first token, last token)]`` in one paragraph."""
+    def match(self, toks: Sequence[str], sids: Sequence[int] | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Hits ``concept -> [(first token, last token)]`` in one paragraph; ``sids`` gives each
+        token's sentence number (all 0 when omitted: the text is one sentence)."""
         hits: dict[str, set[tuple[int, int]]] = {}
         masks: dict[str, list[tuple[int, int]]] = {}
         n = len(toks)
@@ -713,9 +768,19 @@ class _Lexicon:
             rules = derived.get(key)
             if rules:
                 found = set(found) if found else set()
-                for a, op, dist, b in rules:
-                    if a in out and (not op or b in out):
-                        found.update(_combine(out[a], op, dist, out.get(b, ())))
+                for a, op, dist, b, between in rules:
+                    if a not in out:
+                        continue
+                    if between and b in out:
+                        found.update(_without_between(_combine(out[a], op, dist, out[b], sids), out[a],
+                                                      out[b], out.get(between, ())))
+                    elif op == "-":
+                        found.update(_minus(out[a], out.get(b, ())))
+                    elif op == "^":
+                        if b in out:
+                            found.update(_same_sentences(out[a], dist, out[b], sids))
+                    elif not op or b in out:
+                        found.update(_combine(out[a], op, dist, out.get(b, ()), sids))
             if not found:
                 continue
             neg = negation.get(key)
@@ -728,17 +793,55 @@ class _Lexicon:
         return out
 
 
-def _combine(a_hits, op: str, dist: int, b_hits) -> list[tuple[int, int]]:
-    """Spans of a derived term: ``@A`` (copy), ``@A >N @B`` (ordered) or ``@A ~N @B``."""
+def _without_between(spans, a_hits, b_hits, c_hits) -> list[tuple[int, int]]:
+    """Spans of ``@A >N @B !@C``: drop an A..B span when a C hit lies wholly inside the gap."""
+    if not c_hits:
+        return spans
+    a_ends = {a0: a1 for a0, a1 in a_hits}
+    b_starts = {b1: b0 for b0, b1 in b_hits}
+    out = []
+    for s0, s1 in spans:
+        gap0, gap1 = a_ends.get(s0, s0) + 1, b_starts.get(s1, s1) - 1
+        if not any(gap0 <= c0 and c1 <= gap1 for c0, c1 in c_hits):
+            out.append((s0, s1))
+    return out
+
+
+def _minus(a_hits, b_hits) -> list[tuple[int, int]]:
+    """Spans of ``@A - @B``: hits of A that share no token with a hit of B."""
+    return [(a0, a1) for a0, a1 in a_hits if not any(b0 <= a1 and a0 <= b1 for b0, b1 in b_hits)]
+
+
+def _same_sentences(a_hits, dist: int, b_hits, sids: Sequence[int] | None) -> list[tuple[int, int]]:
+    """Spans of ``@A ^N @B``: an A hit and a B hit at most N sentences apart (either order)."""
+    out = []
+    for a0, a1 in a_hits:
+        sa0, sa1 = (sids[a0], sids[a1]) if sids else (0, 0)
+        for b0, b1 in b_hits:
+            sb0, sb1 = (sids[b0], sids[b1]) if sids else (0, 0)
+            if sb0 - sa1 <= dist and sa0 - sb1 <= dist:
+                out.append((min(a0, b0), max(a1, b1)))
+    return out
+
+
+def _combine(a_hits, op: str, dist: int, b_hits, sids: Sequence[int] | None = None) -> list[tuple[int, int]]:
+    """Spans of a derived term: ``@A`` (copy), ``@A >N @B`` (ordered) or ``@A ~N @B``. Token
+    distance never reaches into another sentence: "... the alliance. America ..." is not
+    "alliance ... America" (``^N`` is the operator for neighbouring sentences)."""
     if not op:
         return list(a_hits)
     out = []
     for a0, a1 in a_hits:
         for b0, b1 in b_hits:
             if 0 <= b0 - a1 - 1 <= dist or (op == "~" and 0 <= a0 - b1 - 1 <= dist):
-                out.append((min(a0, b0), max(a1, b1)))
+                pass
             elif op == "~" and not (b1 < a0 or a1 < b0):  # overlapping spans
-                out.append((min(a0, b0), max(a1, b1)))
+                pass
+            else:
+                continue
+            lo, hi = min(a0, b0), max(a1, b1)
+            if sids is None or sids[lo] == sids[hi]:
+                out.append((lo, hi))
     return out
 
 
@@ -775,6 +878,13 @@ class _Stems:
                 self.cache[key] = s
             out.append(s)
         return out
+
+
+def _prefixes(toks: Sequence[str]) -> list[str]:
+    """Content words cut to 6 letters: a stemmer good enough to break ties between evidence
+    sentences ("alliances" = "alliance"), and ten times cheaper than Snowball on cold caches."""
+    return [t[:ECHO_PREFIX] for t in toks
+            if len(t) > 2 and not t.isdigit() and t not in _ALL_STOPWORDS]
 
 
 def _tfidf(stems: Sequence[str], idf: Mapping[str, float], default_idf: float) -> dict[str, float]:
@@ -844,36 +954,53 @@ class ThemeMatcher:
         for theme in self.themes:
             texts[theme.id] = [p.read_text(encoding="utf-8") for p in theme.baselines]
         df: Counter[str] = Counter()
+        echo_df: Counter[str] = Counter()
         n_docs = 0
         for theme in self.themes:
             for text in texts[theme.id] + [theme.description]:
                 for para in split_paragraphs(text):
-                    df.update(set(self._stems.stems(tokens(para), "en")))
+                    toks = tokens(para)
+                    df.update(set(self._stems.stems(toks, "en")))
+                    echo_df.update(set(_prefixes(toks)))
                     n_docs += 1
         self._idf = {s: math.log((1 + n_docs) / (1 + c)) + 1 for s, c in df.items()}
         self._default_idf = math.log(1 + n_docs) + 1
+        self._echo_idf = {s: math.log((1 + n_docs) / (1 + c)) + 1 for s, c in echo_df.items()}
         self._profiles: dict[str, dict[str, float]] = {}
         self._evidence: dict[str, list[_Evidence]] = {}
+        self._evidence_kind: dict[str, list[str]] = {}
         self._postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
         self._weights: dict[str, dict[str, float]] = {}
         for theme in self.themes:
             profile_stems: list[str] = []
             candidates: list[_Evidence] = []
+            kinds: list[str] = []
             weighted = {name for name, _ in theme.weights}
-            pieces = [s for text in texts[theme.id] for s in split_sentences(text)]
-            pieces += [theme.description] + list(theme.key_phrases)
-            for piece in pieces:
-                toks = tokens(piece)
-                if len(toks) < 3 and piece not in theme.key_phrases:
+            # Evidence candidates: each baseline sentence, each pair of adjacent sentences of
+            # one paragraph (verbatim), then the description and key phrases (the fallback).
+            pieces: list[tuple[str, str]] = []
+            for text in texts[theme.id]:
+                for line in text.splitlines():
+                    sents = [(a, b) for a, b in _sentence_spans(line, 0, len(line))
+                             if len(tokens(line[a:b])) >= MIN_EVIDENCE_TOKENS]
+                    pieces += [("sentence", line[a:b]) for a, b in sents]
+                    pieces += [("pair", line[a:d]) for (a, _), (_, d) in zip(sents, sents[1:])
+                               if d - a <= MAX_BASELINE_CHARS]
+            pieces += [("phrase", theme.description)] + [("phrase", k) for k in theme.key_phrases]
+            for kind, piece in pieces:
+                toks, sids = sentence_tokens(piece)
+                if not toks:
                     continue
-                lang = detect_language(toks, piece)
-                stems = self._stems.stems(toks, lang)
-                profile_stems.extend(self._stems.stems(toks, "en") if lang == "en" else [])
-                present = self._present(theme, self._lexicon.match(toks))
+                if kind == "sentence":
+                    profile_stems.extend(self._stems.stems(toks, "en"))
+                present = self._present(theme, self._lexicon.match(toks, sids))
                 candidates.append(_Evidence(piece[:MAX_BASELINE_CHARS], frozenset(present & weighted),
-                                            _tfidf(stems, self._idf, self._default_idf)))
+                                            _tfidf(_prefixes(toks), self._echo_idf, self._default_idf)))
+                kinds.append(kind)
+            profile_stems.extend(self._stems.stems(tokens(theme.description), "en"))
             self._profiles[theme.id] = _tfidf(profile_stems, self._idf, self._default_idf)
             self._evidence[theme.id] = candidates
+            self._evidence_kind[theme.id] = kinds
             postings: dict[str, list[tuple[int, float]]] = {}
             for i, cand in enumerate(candidates):
                 for stem, w in cand.vector.items():
@@ -895,8 +1022,9 @@ class ThemeMatcher:
 
         Args:
             text: the article text (paragraphs on separate lines, as trafilatura returns it).
-            title: the headline; it is scored as the article's first paragraph.
-            language: ISO 639-1 code if known (used to stem for the lexical part); else detected.
+            title: the headline; it is scored as the article's first paragraph, but the evidence
+                ``passage`` is always taken from ``text`` (the alert shows the headline anyway).
+            language: ISO 639-1 code if known (used to stem for the lexical methods); else detected.
 
         Returns:
             ``theme id -> ThemeScore``; scores are in [0, 1], rounded to 3 decimals.
@@ -905,70 +1033,80 @@ class ThemeMatcher:
         title = (title or "").strip()
         spans = paragraph_spans(text)
         paras = ([title] if title else []) + [text[a:b] for a, b in spans]
-        para_tokens = [tokens(p) for p in paras]
-        para_hits = [self._lexicon.match(t) for t in para_tokens]
-        lang = (language or "").lower()[:2]
-        if lang not in _STEMMER_LANG:
-            lang = detect_language([t for pt in para_tokens[:8] for t in pt], " ".join(paras[:3]))
+        first_body = 1 if title else 0
+        para_tokens: list[list[str]] = []
+        para_hits = []
+        for para in paras:
+            toks, sids = sentence_tokens(para)
+            para_tokens.append(toks)
+            para_hits.append(self._lexicon.match(toks, sids))
         lexical = self.method != "concepts"
-        para_stems = [self._stems.stems(t, lang) for t in para_tokens] if lexical else []
+        para_stems: list[list[str]] = []
+        if lexical:  # the language only picks the stemmer of the lexical methods
+            lang = (language or "").lower()[:2]
+            if lang not in _STEMMER_LANG:
+                lang = detect_language([t for pt in para_tokens[:8] for t in pt], " ".join(paras[:3]))
+            para_stems = [self._stems.stems(t, lang) for t in para_tokens]
         results: dict[str, ThemeScore] = {}
         for theme in self.themes:
             keys = self._keys[theme.id]
             rule = self._rules[theme.id]
             present = [{name for name, key in keys.items() if key in h} for h in para_hits]
-            best_value, best_start, best_size, best_window = 0.0, 0, 1, set()
+            best = (0.0, 0.0, 0, 1, set())  # value, raw weight, start, size, concepts
+            best_body = (0.0, 0.0, first_body, 1, set())
             for size in range(1, min(theme.max_window, len(paras)) + 1):
+                decay = theme.window_decay ** (size - 1)
                 for start in range(0, len(paras) - size + 1):
                     window = set().union(*present[start:start + size])
-                    value = 0.0
-                    if self.method != "lexical":
-                        value = rule.score(window) * theme.window_decay ** (size - 1)
+                    value = raw = 0.0
+                    if self.method != "lexical" and window:
+                        value, raw = rule.score(window)
+                        value, raw = value * decay, raw * decay
                     if lexical:
                         stems = [s for ps in para_stems[start:start + size] for s in ps]
                         lex = _cosine(_tfidf(stems, self._idf, self._default_idf),
                                       self._profiles[theme.id])
                         lex = min(1.0, lex / theme.lexical_scale)
                         if self.method == "lexical":
-                            value = lex
+                            value = raw = lex
                         else:
                             value = (1 - theme.hybrid_weight) * value + theme.hybrid_weight * lex
-                    if value > best_value + 1e-9:
-                        best_value, best_start, best_size, best_window = value, start, size, window
-            score = round(max(0.0, min(1.0, best_value)), 3)
+                    key = (value, raw)
+                    if key > (best[0] + 1e-9, best[1] + 1e-9):
+                        best = (value, raw, start, size, window)
+                    if start >= first_body and key > (best_body[0] + 1e-9, best_body[1] + 1e-9):
+                        best_body = (value, raw, start, size, window)
+            score = round(max(0.0, min(1.0, best[0])), 3)
             threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
-            weighted = {name for name, _ in theme.weights}
-            concepts = tuple(sorted(best_window & weighted))
-            passage = self._passage(theme, text, title, spans, best_start, best_size) if paras else ""
+            weighted = self._weights[theme.id]
+            concepts = tuple(sorted(n for n in best[4] if n in weighted))
+            passage = echo = ""
+            if len(paras) > first_body:
+                passage = self._passage(theme, text, spans, best_body[2] - first_body, best_body[3])
+                shown = {n for n in best_body[4] if n in weighted}
+                echo = self._echo(theme, passage, shown)
+            elif title:  # no body text at all: the headline is the only evidence there is
+                passage = title[:MAX_PASSAGE_CHARS]
+                echo = self._echo(theme, passage, set(concepts))
             results[theme.id] = ThemeScore(
                 theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
-                baseline_passage=self._echo(theme, passage, set(concepts), lang) if paras else "",
-                concepts=concepts)
+                baseline_passage=echo, concepts=concepts)
         return results
 
-    def _passage(self, theme: Theme, text: str, title: str, spans: Sequence[tuple[int, int]],
+    def _passage(self, theme: Theme, text: str, spans: Sequence[tuple[int, int]],
                  start: int, size: int) -> str:
-        """The window's text, verbatim, cut to MAX_PASSAGE_CHARS around its densest sentences."""
-        pieces = []
-        if title:
-            if start == 0:
-                pieces.append(title)
-                size -= 1
-            else:
-                start -= 1
-        if size > 0:
-            a, b = spans[start][0], spans[start + size - 1][1]
-            body = text[a:b]
-            if len(body) + sum(len(p) + 1 for p in pieces) > MAX_PASSAGE_CHARS:
-                body = self._densest(theme, text, a, b, MAX_PASSAGE_CHARS - sum(len(p) + 1 for p in pieces))
-            pieces.append(body)
-        return "\n".join(pieces)[:MAX_PASSAGE_CHARS]
+        """Body paragraphs ``start .. start+size-1``, verbatim, cut to MAX_PASSAGE_CHARS around
+        their densest sentences."""
+        a, b = spans[start][0], spans[start + size - 1][1]
+        if b - a > MAX_PASSAGE_CHARS:
+            return self._densest(theme, text, a, b, MAX_PASSAGE_CHARS)
+        return text[a:b]
 
     def _densest(self, theme: Theme, text: str, a: int, b: int, limit: int) -> str:
         """The run of whole sentences in ``text[a:b]`` within ``limit`` chars with most concepts."""
         sentences = _sentence_spans(text, a, b)
         keys = self._keys[theme.id]
-        weights = dict(theme.weights)
+        weights = self._weights[theme.id]
         gain = []
         for s0, s1 in sentences:
             hits = self._lexicon.match(tokens(text[s0:s1]))
@@ -981,11 +1119,12 @@ class ThemeMatcher:
                 j += 1
             if j > i and total > best_gain:
                 best, best_gain = (sentences[i][0], sentences[j - 1][1]), total
-        return text[best[0]:best[1]]
+        return text[best[0]:best[1]][:limit]
 
-    def _echo(self, theme: Theme, passage: str, concepts: set[str], lang: str) -> str:
-        """The baseline sentence or key phrase the passage echoes most: shared weighted
-        concepts first, then TF-IDF cosine (through an inverted index: only shared stems count)."""
+    def _echo(self, theme: Theme, passage: str, concepts: set[str]) -> str:
+        """The baseline sentence (or two adjacent ones) that the passage echoes most: shared
+        weighted concepts first, then TF-IDF cosine of stems. A key phrase or the description
+        only when no baseline sentence shares a weighted concept with the passage."""
         if not passage:
             return ""
         candidates = self._evidence[theme.id]
@@ -993,13 +1132,25 @@ class ThemeMatcher:
             return ""
         weights = self._weights[theme.id]
         value = [sum(weights.get(c, 0.0) for c in cand.concepts & concepts) for cand in candidates]
+        shared = value[:]
         index = self._postings[theme.id]
-        vec = _tfidf(self._stems.stems(tokens(passage), lang), self._idf, self._default_idf)
+        vec = _tfidf(_prefixes(tokens(passage)), self._echo_idf, self._default_idf)
         for stem, v in vec.items():
             for i, w in index.get(stem, ()):
                 value[i] += v * w
-        best = max(range(len(candidates)), key=value.__getitem__)
-        return candidates[best].text
+        kinds = self._evidence_kind[theme.id]
+        from_baseline = [i for i, k in enumerate(kinds) if k != "phrase" and shared[i] > 0]
+        if from_baseline:
+            single = max((i for i in from_baseline if kinds[i] == "sentence"),
+                         key=value.__getitem__, default=None)
+            pair = max((i for i in from_baseline if kinds[i] == "pair"), key=value.__getitem__,
+                       default=None)
+            # Two sentences only when the second adds a concept that one sentence lacks.
+            if pair is not None and (single is None or shared[pair] > shared[single] + 1e-9):
+                return candidates[pair].text
+            return candidates[single].text
+        phrases = [i for i, k in enumerate(kinds) if k == "phrase"]
+        return candidates[max(phrases, key=value.__getitem__)].text if phrases else ""
 
 
 @dataclass(frozen=True)
@@ -1020,19 +1171,21 @@ class _Rule:
         return cls(theme.weights, tuple(tuple(split(alt) for alt in gate) for gate in theme.gates),
                    tuple((*split(c.split("+")), p) for c, p in theme.penalties), theme.gate_fail_factor)
 
-    def score(self, present: set[str]) -> float:
-        """Concept-rule score of one passage (see the module docstring)."""
+    def score(self, present: set[str]) -> tuple[float, float]:
+        """Concept-rule score of one passage (see the module docstring), and the same before the
+        cap at 1 (to rank passages that both reach 1)."""
         if not present:
-            return 0.0
-        value = min(1.0, sum(w for name, w in self.weights if name in present))
+            return 0.0, 0.0
+        raw = sum(w for name, w in self.weights if name in present)
+        factor = 1.0
         for gate in self.gates:
             if not any(req <= present and not (forb & present) for req, forb in gate):
-                value *= self.gate_fail_factor
+                factor *= self.gate_fail_factor
                 break
         for req, forb, p in self.penalties:
             if req <= present and not (forb & present):
-                value *= 1 - p
-        return value
+                factor *= 1 - p
+        return min(1.0, raw) * factor, raw * factor
 
 
 def _rekey(concept: Concept, keys: Mapping[str, str]) -> Concept:
