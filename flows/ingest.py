@@ -31,6 +31,8 @@ RUN_LOCK_WAIT: contextvars.ContextVar[float] = contextvars.ContextVar("newsmon_r
 
 fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
 fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
+# Transient feed failures (timeouts, 5xx, 429) are retried here, and only here; delays are set per run.
+retry_feeds_task = task(lib.retry_transient, name="retry-transient-feeds", cache_policy=NONE)
 
 
 @task(name="extract-pages", cache_policy=NONE)
@@ -99,8 +101,18 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
         lib.load_baselines(store, config.themes, config.config_dir / "baselines")
         store.begin_run(state.run_id, trigger, len(feeds))
         validators = store.feed_validators(f.url for f in feeds)
+        due, skipped = lib.plan_feeds(feeds, store.feed_health(f.url for f in feeds), started)
     try:
-        results = fetch_feeds_task(feeds, validators, settings, progress)
+        results = fetch_feeds_task(due, validators, settings, progress)
+        if any(r.transient for r in results) and settings.fetch_retries:
+            try:
+                delays = list(settings.fetch_retry_delays_s)
+                results = retry_feeds_task.with_options(retries=settings.fetch_retries - 1,
+                                                        retry_delay_seconds=delays[1:] or delays)(
+                    results, validators, settings, wait_s=delays[0])
+            except lib.TransientFeedFailures as exc:
+                results = exc.results  # still failing after the retries: recorded as failed
+        results = results + skipped
         to_fetch = select_task(db, results, state, config)
         matcher = ThemeMatcher(config.themes) if config.themes else None
         with Extractor(settings.extract_workers, settings.inline_extract_below, matcher) as extractor:

@@ -37,6 +37,9 @@ app.add_typer(db_app, name="db")
 themes_app = typer.Typer(help="Inspect tracked themes and re-score stored articles.", no_args_is_help=True,
                          rich_markup_mode="markdown")
 app.add_typer(themes_app, name="themes")
+feeds_app = typer.Typer(help="List, add, remove, import and export feeds; see their health.", no_args_is_help=True,
+                        rich_markup_mode="markdown")
+app.add_typer(feeds_app, name="feeds")
 alerts_app = typer.Typer(help="Test alert channels and deliver pending alerts.", no_args_is_help=True,
                          rich_markup_mode="markdown")
 app.add_typer(alerts_app, name="alerts")
@@ -146,6 +149,8 @@ def run_pipeline(config_dir: Path, db: Path | None, feeds_file: Path | None, tri
 
     prefect_env.configure(config.settings.data_dir, verbose=verbose)
     from flows.ingest import NOTIFY, PROGRESS, ingest_flow
+
+    prefect_env.quiet_task_failures(verbose)
 
     tokens = (PROGRESS.set(progress), NOTIFY.set(tuple(notify)))
     try:
@@ -434,6 +439,107 @@ def themes_rescore(config: ConfigOpt = None, db: DbOpt = None,
     out.print(f"re-scored {report['articles']} article(s) against {len(cfg.themes)} theme(s) in "
               f"{time.monotonic() - start:.1f} s: {report['matched']} match(es) "
               f"({report['gained']} new, {report['lost']} no longer matching)", highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# feeds
+# --------------------------------------------------------------------------------------------
+def _feeds_file(config: Path | None) -> Path:
+    return (config or default_config_dir()) / "feeds.toml"
+
+
+@feeds_app.command("status", epilog="Examples:\n\n  newsmon feeds status\n\n  newsmon feeds status --failing")
+@guarded
+def feeds_status(config: ConfigOpt = None, db: DbOpt = None,
+                 failing: Annotated[bool, typer.Option("--failing", help="Only feeds that are failing, "
+                                                        "backing off or disabled.")] = False) -> None:
+    """Health of every feed: last status, failures in a row (soft/hard), back-off, auto-disable."""
+    from pipeline.store import open_store
+
+    path = _db_path(db, config)
+    if not path.exists():
+        raise NewsmonError(f"{path}: no database yet (run `newsmon run` first)")
+    where = "WHERE status <> 'ok' AND status <> 'not_modified'" if failing else ""
+    with open_store(path, read_only=True) as store:
+        cols, rows = store.sql(
+            f"SELECT feed, status, last_http_status AS http, consecutive_failures AS fails, hard_failures AS hard, "
+            f"strftime(next_attempt_at, '%Y-%m-%d %H:%M') AS next_try, articles, "
+            f"coalesce(disabled_reason, last_error) AS problem, feed_url FROM feed_status {where} "
+            f"ORDER BY status = 'ok', feed")
+    _print_table(cols, rows, "Feed health (SELECT ... FROM feed_status)", max_width=50)
+
+
+@feeds_app.command("enable", epilog="Example:\n\n  newsmon feeds enable https://example.com/feed.xml")
+@guarded
+def feeds_enable(url: Annotated[str, typer.Argument(help="The feed's URL, as in feeds.toml.")],
+                 config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Re-enable a feed that was auto-disabled, and clear its back-off."""
+    from pipeline.store import open_store
+
+    with open_store(_db_path(db, config)) as store:
+        known = store.enable_feed(url)
+    if not known:
+        raise NewsmonError(f"{url}: no such feed in the database (see `newsmon feeds status`)")
+    out.print(f"enabled {url}: it is fetched again on the next run", highlight=False)
+
+
+@feeds_app.command("add", epilog="Examples:\n\n  newsmon feeds add https://example.com/feed.xml --name 'Example' --tag world")
+@guarded
+def feeds_add(url: Annotated[str, typer.Argument(help="The feed's URL.")],
+              name: Annotated[str | None, typer.Option(help="A name (default: the host).")] = None,
+              tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+              config: ConfigOpt = None) -> None:
+    """Add a feed to feeds.toml (comments and layout are kept)."""
+    from urllib.parse import urlsplit
+
+    from pipeline.config import Feed
+    from pipeline.feedlist import add_feeds
+
+    added = add_feeds(_feeds_file(config), [Feed(name or urlsplit(url).hostname or url, url, tuple(tag or ()))])
+    out.print(f"added {url}" if added else f"{url} is already in {_feeds_file(config)}", highlight=False)
+
+
+@feeds_app.command("remove", epilog="Example:\n\n  newsmon feeds remove https://example.com/feed.xml")
+@guarded
+def feeds_remove(url: Annotated[str, typer.Argument(help="The feed's URL, as in feeds.toml.")],
+                 config: ConfigOpt = None) -> None:
+    """Remove a feed from feeds.toml. Its stored articles stay."""
+    from pipeline.feedlist import remove_feed
+
+    if not remove_feed(_feeds_file(config), url):
+        raise NewsmonError(f"{url} is not in {_feeds_file(config)}")
+    out.print(f"removed {url}", highlight=False)
+
+
+@feeds_app.command("import", epilog="Example:\n\n  newsmon feeds import subscriptions.opml")
+@guarded
+def feeds_import(file: Annotated[Path, typer.Argument(help="An OPML file (or a TOML [[feed]] list).")],
+                 config: ConfigOpt = None) -> None:
+    """Add every feed of an OPML file to feeds.toml (feeds already there are skipped)."""
+    from pipeline.config import load_feeds_file
+    from pipeline.feedlist import add_feeds
+
+    feeds = load_feeds_file(file)
+    added = add_feeds(_feeds_file(config), feeds)
+    out.print(f"imported {len(added)} feed(s) of {len(feeds)} from {file} ({len(feeds) - len(added)} already there)",
+              highlight=False)
+
+
+@feeds_app.command("export", epilog="Examples:\n\n  newsmon feeds export > feeds.opml\n\n  newsmon feeds export --format toml")
+@guarded
+def feeds_export(config: ConfigOpt = None,
+                 fmt: Annotated[str, typer.Option("--format", help="opml or toml.")] = "opml") -> None:
+    """Print the configured feeds as OPML (or TOML)."""
+    from pipeline.config import load_feeds_file
+    from pipeline.feedlist import _block, to_opml
+
+    feeds = load_feeds_file(_feeds_file(config))
+    if fmt == "toml":
+        sys.stdout.write("\n".join(_block(f) for f in feeds))
+    elif fmt == "opml":
+        sys.stdout.write(to_opml(feeds))
+    else:
+        raise NewsmonError(f"--format {fmt!r}: use opml or toml")
 
 
 # --------------------------------------------------------------------------------------------

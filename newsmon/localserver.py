@@ -39,6 +39,7 @@ class Route:
     trickle_s: float = 0.0  # send one byte every trickle_s seconds, for up to 10 minutes
     gzip_bomb: int = 0  # a gzip body that inflates to this many bytes
     headers: dict[str, str] | None = None  # extra or overriding response headers
+    fail_times: int = 0  # with status >= 400: fail only the first N requests, then serve normally
 
 
 @dataclass
@@ -143,9 +144,13 @@ class CorpusServer:
                     return self._trickle(route.trickle_s)
                 if route is not None and route.gzip_bomb:
                     return self._gzip_bomb(route.gzip_bomb)
-                if route is not None and route.status >= 400:
+                if route is not None and route.status >= 400 and route.fail_times >= 0:
+                    if route.fail_times:
+                        route.fail_times -= 1
+                        if route.fail_times == 0:
+                            route.fail_times = -1  # failed enough: serve normally from now on
                     body = route.body or f"error {route.status}".encode()
-                    return self._send(route.status, body, "text/plain; charset=utf-8")
+                    return self._send(route.status, body, "text/plain; charset=utf-8", dict(route.headers or {}))
                 body = route.body if route is not None and route.body is not None else server.render(parts.path)
                 if body is None and parts.path.endswith("/"):
                     body = server.render(parts.path + "index.html")
@@ -204,7 +209,7 @@ class CorpusServer:
                 except OSError:
                     pass
 
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._httpd = _QuietServer((self.host, self.port), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="corpus-server", daemon=True)
@@ -222,6 +227,17 @@ class CorpusServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-body is what the hostile routes expect: no traceback for it."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 _BOMBS: dict[int, bytes] = {}

@@ -21,3 +21,16 @@ def configure(data_dir: Path, verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def quiet_task_failures(verbose: bool) -> None:
+    """Keep Prefect's task-failure tracebacks off the terminal unless --verbose.
+
+    A feed that is still down after its retries is an expected outcome: it is in the run's
+    summary table and in feed_status. Prefect logs it at ERROR with a traceback, which reads like
+    a crash. Call after importing prefect (its logging setup runs at import).
+    """
+    import logging
+
+    if not verbose:
+        logging.getLogger("prefect.task_runs").setLevel(logging.CRITICAL)

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ConfigError
+from pipeline.feedhealth import HealthSettings
 from pipeline.urls import RedirectWrapper
 
 USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; news monitoring; respects robots)"
@@ -63,6 +64,9 @@ class Settings:
     redirect_wrappers: tuple[RedirectWrapper, ...] = ()
     max_entry_attempts: int = 3
     retry_after_minutes: float = 30.0
+    health: HealthSettings = field(default_factory=HealthSettings)
+    fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
+    fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,8 @@ def _number(table: dict, key: str, default: Any, kind: type, source: str, prefix
 
 def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Settings:
     src = _rel(path)
-    _check_keys(data, {"database", "fetch", "extract", "schedule", "urls", "entries"}, src, "", errors)
+    _check_keys(data, {"database", "fetch", "extract", "schedule", "urls", "entries", "feeds", "retries"}, src, "",
+                errors)
     db = data.get("database", {})
     _check_keys(db, {"path", "data_dir"}, src, "database.", errors)
     db_path = Path(db.get("path", "data/newsmon.duckdb"))
@@ -241,7 +246,22 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
     attempts = _number(ent, "max_attempts", 3, int, src, "entries.", errors, 1)
     retry_after = _number(ent, "retry_after_minutes", 30.0, float, src, "entries.", errors, 0)
 
+    fh = data.get("feeds", {})
+    _check_keys(fh, {"backoff_base_minutes", "backoff_max_hours", "disable_after_hard_failures"}, src, "feeds.", errors)
+    dh = HealthSettings()
+    health = HealthSettings(
+        backoff_base_minutes=_number(fh, "backoff_base_minutes", dh.backoff_base_minutes, float, src, "feeds.", errors, 0),
+        backoff_max_hours=_number(fh, "backoff_max_hours", dh.backoff_max_hours, float, src, "feeds.", errors, 0),
+        disable_after=_number(fh, "disable_after_hard_failures", dh.disable_after, int, src, "feeds.", errors, 1))
+    rt = data.get("retries", {})
+    _check_keys(rt, {"feed_retries", "delays_s"}, src, "retries.", errors)
+    retries = _number(rt, "feed_retries", 2, int, src, "retries.", errors, 0)
+    delays = rt.get("delays_s", [5.0, 20.0])
+    if not isinstance(delays, list) or not all(isinstance(d, (int, float)) and d >= 0 for d in delays) or not delays:
+        errors.add(src, "retries.delays_s", f"{delays!r} is not a list of seconds")
+        delays = [5.0, 20.0]
     return Settings(
+        health=health, fetch_retries=retries, fetch_retry_delays_s=tuple(float(d) for d in delays),
         db_path=db_path, data_dir=data_dir, fetch=fetch, extract_workers=workers,
         batch_size=batch_size, inline_extract_below=inline_below, schedule_cron=cron,
         schedule_interval_minutes=interval, redirect_wrappers=tuple(wrappers),

@@ -8,12 +8,13 @@ stage runs (and is tested) without the engine. Every entry ends in exactly one o
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipeline import neardup, netguard, stories
+from pipeline import feedhealth, neardup, netguard, stories
 from pipeline.articles import Article, FetchedPage, Rejected, classify_response
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
@@ -43,6 +44,13 @@ class FeedResult:
     entries: tuple[Entry, ...]
     skipped: tuple[tuple[str, str, str, str], ...]
     elapsed_s: float
+    error_kind: str | None = None
+    retry_after: str | None = None  # the server's Retry-After header, on 429/503
+    attempts: int = 1
+
+    @property
+    def transient(self) -> bool:
+        return self.status == "failed" and feedhealth.is_transient(self.http_status, self.error_kind)
 
     def as_row(self, new_entries: int = 0) -> dict[str, Any]:
         return {"feed_url": self.feed.url, "feed_name": self.feed.name, "status": self.status,
@@ -56,11 +64,12 @@ def _feed_result(feed: Feed, resp: Response, settings: Settings) -> FeedResult:
     if resp.not_modified:
         return FeedResult(feed, "not_modified", 304, None, None, None, (), (), resp.elapsed_s)
     if resp.error:
-        return FeedResult(feed, "failed", resp.status, resp.error, None, None, (), (), resp.elapsed_s)
+        return FeedResult(feed, "failed", resp.status, resp.error, None, None, (), (), resp.elapsed_s,
+                          resp.error_kind, h.get("retry-after"))
     parsed = parse_feed(resp.body, feed.name, feed.url, h.get("content-type"), settings.redirect_wrappers)
     if not parsed.is_feed:
         return FeedResult(feed, "failed", resp.status, f"not a feed: {parsed.bozo}"[:500], None, None, (),
-                          parsed.skipped, resp.elapsed_s)
+                          parsed.skipped, resp.elapsed_s, "parse")
     return FeedResult(feed, "ok", resp.status, None, h.get("etag"), h.get("last-modified"),
                       parsed.entries, parsed.skipped, resp.elapsed_s)
 
@@ -80,6 +89,53 @@ def fetch_feeds(feeds: Sequence[Feed], validators: dict[str, tuple[str | None, s
 
     responses = fetch_all(reqs, settings.fetch, FEED_ACCEPT, tick)
     return [_feed_result(r.request.key, r, settings) for r in responses]
+
+
+class TransientFeedFailures(Exception):
+    """Some feeds still failed transiently; ``results`` holds the best results so far."""
+
+    def __init__(self, results: list[FeedResult]) -> None:
+        self.results = results
+        bad = [r.feed.name for r in results if r.transient]
+        super().__init__(f"{len(bad)} feed(s) failed transiently: {', '.join(bad[:5])}")
+
+
+def retry_transient(results: Sequence[FeedResult], validators: dict[str, tuple[str | None, str | None]],
+                    settings: Settings, wait_s: float = 0.0, max_wait_s: float = 30.0) -> list[FeedResult]:
+    """Fetch again the feeds that failed transiently (timeouts, 5xx, 429), after ``wait_s``.
+
+    Honours Retry-After (up to ``max_wait_s``). Raises TransientFeedFailures while some still fail,
+    so the caller's retry layer (Prefect task retries with back-off) can try again; parse errors
+    and other hard failures are never retried.
+    """
+    todo = [r for r in results if r.transient]
+    if not todo:
+        return list(results)
+    now = utcnow()
+    waits = [feedhealth.retry_after_seconds(r.retry_after, now) or 0.0 for r in todo]
+    time.sleep(min(max(wait_s, *waits), max_wait_s))
+    again = {r.feed.url: replace(r, attempts=results_attempts(results, r.feed.url) + 1)
+             for r in fetch_feeds([r.feed for r in todo], validators, settings)}
+    merged = [again.get(r.feed.url, r) for r in results]
+    if any(r.transient for r in merged):
+        raise TransientFeedFailures(merged)
+    return merged
+
+
+def results_attempts(results: Sequence[FeedResult], feed_url: str) -> int:
+    return next((r.attempts for r in results if r.feed.url == feed_url), 1)
+
+
+def plan_feeds(feeds: Sequence[Feed], health: dict[str, Any], now: Any) -> tuple[list[Feed], list[FeedResult]]:
+    """Feeds due now, and a 'skipped' result (with the reason) for those backing off or disabled."""
+    due, skipped = [], []
+    for f in feeds:
+        ok, why = feedhealth.due(health.get(f.url, feedhealth.FeedHealth()), now)
+        if ok:
+            due.append(f)
+        else:
+            skipped.append(FeedResult(f, "skipped", None, why, None, None, (), (), 0.0))
+    return due, skipped
 
 
 @dataclass
@@ -173,7 +229,18 @@ def select_entries(store: Store, results: Sequence[FeedResult], state: RunState,
     for e in fresh:
         new_per_feed[e.feed_url] = new_per_feed.get(e.feed_url, 0) + 1
     store.record_outcomes(state.run_id, rows)
-    store.save_feed_results(state.run_id, [r.as_row(new_per_feed.get(r.feed.url, 0)) for r in results])
+    now = utcnow()
+    prior = store.feed_health(r.feed.url for r in results)
+    feed_rows = []
+    for r in results:
+        row = r.as_row(new_per_feed.get(r.feed.url, 0))
+        if r.status != "skipped":
+            kind = feedhealth.classify(r.status, r.http_status, r.error, r.error_kind)
+            row["health"] = feedhealth.update(prior.get(r.feed.url, feedhealth.FeedHealth()), kind, now,
+                                              settings.health, feedhealth.retry_after_seconds(r.retry_after, now),
+                                              r.error)
+        feed_rows.append(row)
+    store.save_feed_results(state.run_id, feed_rows)
     return to_fetch
 
 

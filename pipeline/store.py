@@ -227,20 +227,45 @@ class Store:
                 conflict="ON CONFLICT DO UPDATE SET status = excluded.status, http_status = excluded.http_status, "
                          "error = excluded.error, entries = excluded.entries, new_entries = excluded.new_entries, "
                          "elapsed_s = excluded.elapsed_s")
+            states = [r for r in results if r["status"] != "skipped"]
             self._insert_arrow(
                 "feed_state",
-                ["feed_url", "feed_name", "last_status", "last_http_status", "last_error",
-                 "last_fetched_at", "last_ok_at", "consecutive_failures"],
-                [(r["feed_url"], r["feed_name"], r["status"], r.get("http_status"),
-                  r.get("error"), now, None if r["status"] == "failed" else now, 1 if r["status"] == "failed" else 0)
-                 for r in results],
-                types={"last_http_status": pa.int32(), "last_error": pa.string(), "last_ok_at": pa.timestamp("us")},
+                ["feed_url", "feed_name", "last_status", "last_http_status", "last_error", "last_fetched_at",
+                 "last_ok_at", "consecutive_failures", "hard_failures", "last_failure_kind", "next_attempt_at",
+                 "disabled_at", "disabled_reason"],
+                [(r["feed_url"], r["feed_name"], r["status"], r.get("http_status"), r.get("error"), now,
+                  None if r["status"] == "failed" else now, h.consecutive_failures, h.hard_failures,
+                  h.last_failure_kind, h.next_attempt_at, h.disabled_at, h.disabled_reason)
+                 for r in states for h in [r["health"]]],
+                types={"last_http_status": pa.int32(), "last_error": pa.string(), "last_ok_at": pa.timestamp("us"),
+                       "last_failure_kind": pa.string(), "next_attempt_at": pa.timestamp("us"),
+                       "disabled_at": pa.timestamp("us"), "disabled_reason": pa.string()},
                 conflict="ON CONFLICT DO UPDATE SET feed_name = excluded.feed_name, "
                          "last_status = excluded.last_status, last_http_status = excluded.last_http_status, "
                          "last_error = excluded.last_error, last_fetched_at = excluded.last_fetched_at, "
                          "last_ok_at = coalesce(excluded.last_ok_at, feed_state.last_ok_at), "
-                         "consecutive_failures = CASE WHEN excluded.last_status = 'failed' "
-                         "THEN feed_state.consecutive_failures + 1 ELSE 0 END")
+                         "consecutive_failures = excluded.consecutive_failures, hard_failures = excluded.hard_failures, "
+                         "last_failure_kind = excluded.last_failure_kind, next_attempt_at = excluded.next_attempt_at, "
+                         "disabled_at = excluded.disabled_at, disabled_reason = excluded.disabled_reason")
+
+    def feed_health(self, feed_urls: Iterable[str]) -> dict[str, Any]:
+        """feed URL -> pipeline.feedhealth.FeedHealth, for feeds fetched before."""
+        from pipeline.feedhealth import FeedHealth
+
+        urls = list(feed_urls)
+        if not urls:
+            return {}
+        rows = self.con.execute(
+            "SELECT feed_url, consecutive_failures, coalesce(hard_failures, 0), next_attempt_at, disabled_at, "
+            "disabled_reason, last_failure_kind FROM feed_state WHERE feed_url IN (SELECT unnest(?))", [urls]).fetchall()
+        return {u: FeedHealth(c, h, n, d, r, k) for u, c, h, n, d, r, k in rows}
+
+    def enable_feed(self, feed_url: str) -> bool:
+        """Clear a feed's auto-disable and back-off. Returns whether the feed was known."""
+        n = self.con.execute("SELECT count(*) FROM feed_state WHERE feed_url = ?", [feed_url]).fetchone()[0]
+        self.con.execute("UPDATE feed_state SET disabled_at = NULL, disabled_reason = NULL, next_attempt_at = NULL, "
+                         "hard_failures = 0, consecutive_failures = 0 WHERE feed_url = ?", [feed_url])
+        return bool(n)
 
     def save_validators(self, results: Sequence[dict[str, Any]]) -> None:
         """Keep each fetched feed's ETag / Last-Modified for the next conditional GET.

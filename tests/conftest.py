@@ -134,7 +134,9 @@ def write_config(target: Path, base_url: str, feeds: list[tuple[str, str]], db_p
     (cfg / "settings.toml").write_text(
         f"[database]\npath = '{db_path}'\ndata_dir = '{target / 'data'}'\n"
         "[fetch]\nallow_private_networks = true\nper_host_delay_s = 0.0\nper_host_concurrency = 4\n"
-        "timeout_s = 5.0\nconnect_timeout_s = 2.0\n", encoding="utf-8")
+        "timeout_s = 5.0\nconnect_timeout_s = 2.0\n"
+        "[feeds]\nbackoff_base_minutes = 0.0\n"  # tests run back to back: no back-off unless a test asks
+        "[retries]\nfeed_retries = 1\ndelays_s = [0.05]\n", encoding="utf-8")
     lines = []
     for name, url in feeds:
         lines.append(f"[[feed]]\nname = '{name}'\nurl = '{url.replace('{{BASE}}', base_url)}'\n")
