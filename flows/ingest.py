@@ -139,9 +139,19 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
         with open_store(db) as store:
             store.finish_run(state.run_id, "failed", f"{type(exc).__name__}: {exc}"[:1000])
         raise
-    return RunSummary(
+    summary = RunSummary(
         run_id=state.run_id, db_path=str(db), status="completed",
         seconds=round((utcnow() - started).total_seconds(), 3), counts=dict(state.counts),
         feeds=[r.as_row() for r in results], new_article_ids=list(state.new_article_ids),
         matched=state.matched, alerts=alert_report,
     )
+    publish_report(summary)
+    return summary
+
+
+def publish_report(summary: RunSummary) -> None:
+    """A markdown artifact, so the Prefect UI shows what each run did (the `runs` view has the same)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(key="newsmon-run", markdown=lib.run_report_markdown(summary),
+                             description=f"newsmon run {summary.run_id}")

@@ -441,6 +441,41 @@ def themes_rescore(config: ConfigOpt = None, db: DbOpt = None,
               f"({report['gained']} new, {report['lost']} no longer matching)", highlight=False)
 
 
+@app.command(epilog="Examples:\n\n  newsmon prune                    # the configured default (180 days)\n\n"
+                    "  newsmon prune --older-than 90d\n\n  newsmon prune --older-than 26w --dry-run")
+@guarded
+def prune(older_than: Annotated[str | None, typer.Option("--older-than", help="Age like 180d, 26w or 12h "
+                                                          "(default: retention.older_than_days).")] = None,
+          dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be pruned.")] = False,
+          config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Empty the text of old articles (and their near-duplicate data); keep rows, matches and alerts."""
+    import re as _re
+    from datetime import timedelta
+
+    from pipeline.store import open_store, utcnow
+
+    cfg = _load(config)
+    if older_than is None:
+        age = timedelta(days=cfg.settings.retention_days)
+    else:
+        m = _re.fullmatch(r"(\d+)([dwh])", older_than.strip())
+        if not m:
+            raise NewsmonError(f"--older-than {older_than!r}: use a number and d, w or h, e.g. 180d")
+        n, unit = int(m.group(1)), m.group(2)
+        age = {"d": timedelta(days=n), "w": timedelta(weeks=n), "h": timedelta(hours=n)}[unit]
+    cutoff = utcnow() - age
+    path = db or cfg.settings.db_path
+    with open_store(path) as store:
+        n = store.sql("SELECT count(*) FROM article WHERE fetched_at < ? AND pruned_at IS NULL", [cutoff])[1][0][0]
+        if dry_run:
+            out.print(f"{n} article(s) fetched before {cutoff:%Y-%m-%d %H:%M} would be pruned", highlight=False)
+            return
+        size_before = path.stat().st_size
+        store.prune(cutoff)
+    out.print(f"pruned {n} article(s) fetched before {cutoff:%Y-%m-%d %H:%M}; theme matches and alerts kept "
+              f"({size_before / 1e6:.1f} MB -> {path.stat().st_size / 1e6:.1f} MB)", highlight=False)
+
+
 # --------------------------------------------------------------------------------------------
 # feeds
 # --------------------------------------------------------------------------------------------

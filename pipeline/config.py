@@ -67,6 +67,7 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
     fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
+    retention_days: int = 180  # `newsmon prune` default
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ def _number(table: dict, key: str, default: Any, kind: type, source: str, prefix
 
 def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Settings:
     src = _rel(path)
-    _check_keys(data, {"database", "fetch", "extract", "schedule", "urls", "entries", "feeds", "retries"}, src, "",
-                errors)
+    _check_keys(data, {"database", "fetch", "extract", "schedule", "urls", "entries", "feeds", "retries",
+                       "retention"}, src, "", errors)
     db = data.get("database", {})
     _check_keys(db, {"path", "data_dir"}, src, "database.", errors)
     db_path = Path(db.get("path", "data/newsmon.duckdb"))
@@ -260,8 +261,11 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
     if not isinstance(delays, list) or not all(isinstance(d, (int, float)) and d >= 0 for d in delays) or not delays:
         errors.add(src, "retries.delays_s", f"{delays!r} is not a list of seconds")
         delays = [5.0, 20.0]
+    ret = data.get("retention", {})
+    _check_keys(ret, {"older_than_days"}, src, "retention.", errors)
+    retention = _number(ret, "older_than_days", 180, int, src, "retention.", errors, 1)
     return Settings(
-        health=health, fetch_retries=retries, fetch_retry_delays_s=tuple(float(d) for d in delays),
+        retention_days=retention, health=health, fetch_retries=retries, fetch_retry_delays_s=tuple(float(d) for d in delays),
         db_path=db_path, data_dir=data_dir, fetch=fetch, extract_workers=workers,
         batch_size=batch_size, inline_extract_below=inline_below, schedule_cron=cron,
         schedule_interval_minutes=interval, redirect_wrappers=tuple(wrappers),

@@ -433,3 +433,24 @@ def load_baselines(store: Store, themes: Sequence[Any], baselines_dir: Any) -> i
 def summary_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
     """Outcome counts in the canonical order, zeros included."""
     return [(o.value, counts.get(o.value, 0)) for o in ORDER]
+
+
+def run_report_markdown(summary: Any) -> str:
+    """A markdown report of a run: feeds ok/failed, entries by outcome, matches, alerts."""
+    feeds = summary.feeds
+    status = {k: sum(1 for f in feeds if f["status"] == k) for k in ("ok", "not_modified", "failed", "skipped")}
+    lines = [f"# newsmon run `{summary.run_id}`", "",
+             f"{summary.seconds:.1f} s · database `{summary.db_path}`", "",
+             "| feeds ok | not modified | failed | skipped | new articles | near-duplicates | theme matches | "
+             "alerts queued | alerts sent | alerts failed |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             f"| {status['ok']} | {status['not_modified']} | {status['failed']} | {status['skipped']} | "
+             f"{summary.counts.get('new', 0)} | {summary.counts.get('near_duplicate', 0)} | {summary.matched} | "
+             f"{summary.alerts.get('queued', 0)} | {summary.alerts.get('sent', 0)} | {summary.alerts.get('failed', 0)} |",
+             "", "| outcome | entries |", "|---|---:|"]
+    lines += [f"| {name} | {n} |" for name, n in summary_counts(summary.counts) if n]
+    failed = [f for f in feeds if f["status"] in ("failed", "skipped")]
+    if failed:
+        lines += ["", "| feed | status | error |", "|---|---|---|"]
+        lines += [f"| {f['feed_name']} | {f['status']} | {(f['error'] or '').replace('|', '/')[:200]} |" for f in failed]
+    return "\n".join(lines) + "\n"

@@ -453,6 +453,22 @@ class Store:
                                             "text = excluded.text, theme_ids = excluded.theme_ids, loaded_at = excluded.loaded_at")
         return len(rows)
 
+    # -- retention --------------------------------------------------------------------------
+    def prune(self, cutoff: datetime) -> dict[str, int]:
+        """Empty the text and near-duplicate data of articles fetched before ``cutoff``.
+
+        Rows stay (id, URLs, title, dates), and so do their theme matches and alerts.
+        """
+        with self.transaction():
+            ids = [r[0] for r in self.con.execute(
+                "SELECT id FROM article WHERE fetched_at < ? AND pruned_at IS NULL", [cutoff]).fetchall()]
+            if ids:
+                self.con.execute("DELETE FROM article_lsh WHERE article_id IN (SELECT unnest(?))", [ids])
+                self.con.execute("UPDATE article SET text = '', description = NULL, story_terms = NULL, pruned_at = ? "
+                                 "WHERE id IN (SELECT unnest(?))", [utcnow(), ids])
+        self.con.execute("CHECKPOINT")
+        return {"articles": len(ids)}
+
     # -- status -----------------------------------------------------------------------------
     def table_counts(self) -> dict[str, int]:
         names = [r[0] for r in self.con.execute(

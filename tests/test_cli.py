@@ -146,3 +146,35 @@ def test_alerts_test_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         receiver.down = True
         failed = runner.invoke(app, ["alerts", "test", "--notify", receiver.apprise_url])
         assert failed.exit_code == 1 and "failed" in failed.output
+
+
+def test_feeds_add_remove_import_export(tmp_path: Path) -> None:
+    cfg = tmp_path / "config"
+    shutil.copytree(ROOT / "config", cfg)
+    before = (cfg / "feeds.toml").read_text()
+    added = runner.invoke(app, ["feeds", "add", "https://example.org/rss", "--name", "Example", "--tag", "test",
+                                "--config", str(cfg)])
+    assert added.exit_code == 0 and "added" in added.output
+    text = (cfg / "feeds.toml").read_text()
+    assert text.startswith(before) and 'url = "https://example.org/rss"' in text  # comments kept, block appended
+    again = runner.invoke(app, ["feeds", "add", "https://example.org/rss", "--config", str(cfg)])
+    assert "already" in again.output
+    bad = runner.invoke(app, ["feeds", "add", "ftp://example.org/x", "--config", str(cfg)])
+    assert bad.exit_code == 1 and (cfg / "feeds.toml").read_text() == text
+    opml = tmp_path / "subs.opml"
+    opml.write_text('<?xml version="1.0"?><opml version="2.0"><body>'
+                    '<outline text="A" xmlUrl="https://a.example/feed"/>'
+                    '<outline text="Folder"><outline text="B" xmlUrl="https://b.example/rss"/></outline>'
+                    '<outline text="Dup" xmlUrl="https://example.org/rss"/></body></opml>')
+    imported = runner.invoke(app, ["feeds", "import", str(opml), "--config", str(cfg)])
+    assert imported.exit_code == 0 and "imported 2 feed(s) of 3" in imported.output
+    exported = runner.invoke(app, ["feeds", "export", "--config", str(cfg)])
+    assert exported.exit_code == 0 and 'xmlUrl="https://b.example/rss"' in exported.output
+    removed = runner.invoke(app, ["feeds", "remove", "https://a.example/feed", "--config", str(cfg)])
+    assert removed.exit_code == 0
+    from pipeline.config import load_feeds_file
+
+    urls = [f.url for f in load_feeds_file(cfg / "feeds.toml")]
+    assert "https://a.example/feed" not in urls and "https://b.example/rss" in urls and "https://example.org/rss" in urls
+    missing = runner.invoke(app, ["feeds", "remove", "https://nope.example/", "--config", str(cfg)])
+    assert missing.exit_code == 1

@@ -195,3 +195,47 @@ def test_links_to_private_addresses_are_blocked_outcomes(site, tmp_path: Path) -
     assert "link-local" in rows(db, "SELECT reason FROM entries WHERE title = 'Metadata grab'")[0][0]
     assert sorted(site.requests[before:]) == ["/alpha/a1.html", "/feeds/sneaky.xml"]
     assert rows(db, "SELECT blocked FROM runs") == [(2,)]
+
+
+def test_run_report_artifact_and_runs_view(site, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    db = tmp_path / "news.duckdb"
+    cfg = write_config(tmp_path, site.base_url, FEEDS, db)
+    summary = run_once(cfg)
+
+    async def latest() -> str:
+        async with get_client() as client:
+            arts = await client.read_latest_artifacts()
+            return next(a.data for a in arts if a.key == "newsmon-run")
+
+    from pipeline.fetch import run_async
+
+    report = run_async(latest())
+    assert summary.run_id in report and "| feeds ok |" in report and "Broken Feed" in report
+    assert rows(db, "SELECT feeds_ok, feeds_failed, new, theme_matches, alerts_queued FROM runs") == [(2, 2, 4, 0, 0)]
+
+
+def test_prune_keeps_rows_matches_and_alerts(site, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+
+    db = tmp_path / "news.duckdb"
+    cfg = write_config(tmp_path, site.base_url, FEEDS[:2], db)
+    run_once(cfg)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE article SET fetched_at = fetched_at - INTERVAL 200 DAY WHERE id <= 2")
+    scored = rows(db, "SELECT count(*) FROM theme_match")[0][0]
+    assert scored == 4 * 3  # every article against every theme
+    runner = CliRunner()
+    dry = runner.invoke(app, ["prune", "--dry-run", "--config", str(cfg)])
+    assert dry.exit_code == 0 and "2 article(s)" in dry.output
+    done = runner.invoke(app, ["prune", "--older-than", "180d", "--config", str(cfg)])
+    assert done.exit_code == 0 and "pruned 2 article(s)" in done.output, done.output
+    assert rows(db, "SELECT count(*), count(*) FILTER (WHERE text = ''), count(*) FILTER (WHERE pruned_at IS NOT NULL) "
+                    "FROM article") == [(4, 2, 2)]
+    assert rows(db, "SELECT count(DISTINCT article_id) FROM article_lsh") == [(2,)]
+    assert rows(db, "SELECT count(*) FROM theme_match") == [(scored,)]
+    bad = runner.invoke(app, ["prune", "--older-than", "soon", "--config", str(cfg)])
+    assert bad.exit_code == 1 and "use a number and d, w or h" in bad.output

@@ -43,6 +43,10 @@ SELECT
     coalesce(o.no_text, 0)            AS no_text,
     coalesce(o.invalid_link, 0)       AS invalid_link,
     coalesce(o.blocked, 0)            AS blocked,
+    (SELECT count(*) FROM theme_match m JOIN article a ON a.id = m.article_id
+     WHERE a.run_id = r.run_id AND m.matched)                               AS theme_matches,
+    (SELECT count(*) FROM alert al WHERE al.run_id = r.run_id)               AS alerts_queued,
+    (SELECT count(*) FROM alert al WHERE al.run_id = r.run_id AND al.status = 'sent') AS alerts_sent,
     r.error
 FROM run_log r
 LEFT JOIN f USING (run_id)
