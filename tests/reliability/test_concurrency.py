@@ -63,3 +63,45 @@ def test_two_runs_at_once(site, tmp_path: Path) -> None:
         assert con.execute("SELECT status FROM run_log").fetchall() == [("completed",)]
     finally:
         con.close()
+
+
+def test_analyst_queries_succeed_during_a_long_run(site, tmp_path: Path) -> None:
+    """Two real processes: `newsmon sql` answers while `newsmon run` is busy with the same file."""
+    from tests.conftest import page_html, paragraphs, rss
+
+    items = []
+    for i in range(30):
+        (site.root / "slow").mkdir(exist_ok=True)
+        (site.root / "slow" / f"{i}.html").write_text(page_html(f"Slow story {i}", paragraphs(700 + i)))
+        items.append((f"Slow story {i}", f"{{{{BASE}}}}/slow/{i}.html", f"slow-{i}"))
+        site.set_route(f"/slow/{i}.html", delay_s=0.25)
+    (site.root / "feeds" / "slow.xml").write_text(rss("Slow", items))
+    db = tmp_path / "news.duckdb"
+    cfg = write_config(tmp_path, site.base_url, [("Slow", "{{BASE}}/feeds/slow.xml"), *FEEDS], db)
+    settings = cfg / "settings.toml"
+    settings.write_text(settings.read_text().replace("per_host_concurrency = 4", "per_host_concurrency = 1")
+                        + "[extract]\nbatch_size = 5\n")
+    run = subprocess.Popen([sys.executable, "-m", "newsmon.cli", "run", "--config", str(cfg)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    answers, waits = [], []
+    try:
+        deadline = time.monotonic() + 90
+        while run.poll() is None and time.monotonic() < deadline:
+            if not db.exists():
+                time.sleep(0.2)
+                continue
+            start = time.monotonic()
+            q = subprocess.run([sys.executable, "-m", "newsmon.cli", "sql", "--db", str(db), "--format", "csv",
+                                "SELECT count(*) FROM articles"], capture_output=True, text=True, cwd=ROOT, timeout=90)
+            waits.append(time.monotonic() - start)
+            assert q.returncode == 0, q.stderr
+            answers.append(int(q.stdout.splitlines()[1]))
+            time.sleep(0.3)
+        run.wait(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert len(answers) >= 3, "the run finished before any query could be made"
+    assert answers == sorted(answers) and answers[-1] > answers[0], "queries saw the run make progress"
+    print(f"\n{len(answers)} analyst queries during the run, longest wait {max(waits):.2f} s, counts {answers}")
