@@ -19,7 +19,7 @@ from pipeline import alerts
 from pipeline import ingest as lib
 from pipeline.articles import Extractor, FetchedPage
 from pipeline.config import Config, load_config
-from pipeline.runlock import run_lock
+from pipeline.runlock import RunInProgress, run_lock
 from pipeline.store import open_store, utcnow
 from pipeline.themes import ThemeMatcher
 
@@ -28,6 +28,15 @@ from pipeline.themes import ThemeMatcher
 PROGRESS: contextvars.ContextVar[Any] = contextvars.ContextVar("newsmon_progress", default=None)
 NOTIFY: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("newsmon_notify", default=())
 RUN_LOCK_WAIT: contextvars.ContextVar[float] = contextvars.ContextVar("newsmon_run_lock_wait", default=0.0)
+
+
+def run_options() -> tuple[Any, tuple[str, ...], float]:
+    """(progress callback, --notify URLs, seconds to wait for the run lock) set by the caller.
+
+    Read through this function, not the variables: Prefect's runner pickles the flow function by
+    value for scheduled runs, and a context variable cannot be pickled; a function is referenced.
+    """
+    return PROGRESS.get(), NOTIFY.get(), RUN_LOCK_WAIT.get()
 
 fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
 fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
@@ -85,11 +94,17 @@ class RunSummary:
 def ingest_flow(config_dir: str = "config", db_path: str | None = None, feeds_file: str | None = None,
                 trigger: str = "cli") -> RunSummary:
     """Fetch every enabled feed, store new articles, and record every entry's outcome."""
-    progress = PROGRESS.get()
-    config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None, notify=NOTIFY.get())
+    progress, notify, lock_wait = run_options()
+    config = load_config(Path(config_dir), feeds_file=Path(feeds_file) if feeds_file else None, notify=notify)
     db = Path(db_path) if db_path else config.settings.db_path
-    with run_lock(db, wait_s=RUN_LOCK_WAIT.get()):
-        return _ingest(config, db, trigger, progress)
+    try:
+        with run_lock(db, wait_s=lock_wait):
+            return _ingest(config, db, trigger, progress)
+    except RunInProgress as exc:
+        if trigger != "schedule":
+            raise
+        # A scheduled run that would overlap another is skipped, never stacked.
+        return RunSummary(run_id="", db_path=str(db), status="skipped", seconds=0.0, counts={}, error=str(exc))
 
 
 def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary:

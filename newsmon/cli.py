@@ -213,6 +213,24 @@ def run(config: ConfigOpt = None, db: DbOpt = None,
     print_summary(summary)
 
 
+@app.command(epilog="Examples:\n\n  newsmon serve                       # the schedule in settings.toml\n\n"
+                    "  newsmon serve --interval-minutes 15\n\n  newsmon serve --cron '*/30 * * * *'\n\n"
+                    "  PREFECT_API_URL=http://prefect.internal:4200/api newsmon serve   # your own Prefect server")
+@guarded
+def serve(config: ConfigOpt = None, db: DbOpt = None,
+          cron: Annotated[str | None, typer.Option(help="A cron schedule (overrides settings.toml).")] = None,
+          interval_minutes: Annotated[float | None, typer.Option(help="Run every N minutes (overrides settings.toml).")] = None,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False) -> None:
+    """Run the pipeline on a schedule, as a Prefect deployment, until Ctrl-C or SIGTERM.
+
+    Without PREFECT_API_URL it starts (and stops) a local Prefect server on 127.0.0.1; with it,
+    it uses that server. One run at a time: a run that would overlap waits or is skipped.
+    """
+    from newsmon.serve import serve as _serve
+
+    _serve(config or default_config_dir(), db, cron, interval_minutes, out, verbose)
+
+
 # --------------------------------------------------------------------------------------------
 # extract
 # --------------------------------------------------------------------------------------------

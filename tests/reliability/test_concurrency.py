@@ -105,3 +105,15 @@ def test_analyst_queries_succeed_during_a_long_run(site, tmp_path: Path) -> None
     assert len(answers) >= 3, "the run finished before any query could be made"
     assert answers == sorted(answers) and answers[-1] > answers[0], "queries saw the run make progress"
     print(f"\n{len(answers)} analyst queries during the run, longest wait {max(waits):.2f} s, counts {answers}")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_scheduled_run_that_would_overlap_is_skipped(site, tmp_path: Path) -> None:
+    from flows.ingest import ingest_flow
+
+    db = tmp_path / "news.duckdb"
+    cfg = write_config(tmp_path, site.base_url, FEEDS, db)
+    with run_lock(db):  # a manual run holds the database
+        summary = ingest_flow(config_dir=str(cfg), trigger="schedule")
+    assert summary.status == "skipped" and "another newsmon run" in summary.error
+    assert not any(p.startswith("/feeds/") for p in site.requests)
