@@ -148,9 +148,10 @@ def run_pipeline(config_dir: Path, db: Path | None, feeds_file: Path | None, tri
     from newsmon import prefect_env
 
     prefect_env.configure(config.settings.data_dir, verbose=verbose)
-    from flows.ingest import NOTIFY, PROGRESS, ingest_flow
+    from flows.ingest import NOTIFY, PROGRESS, flow_for
 
     prefect_env.quiet_task_failures(verbose)
+    ingest_flow = flow_for(config)
 
     tokens = (PROGRESS.set(progress), NOTIFY.set(tuple(notify)))
     try:

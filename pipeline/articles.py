@@ -174,9 +174,13 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
 _WORKER_MATCHER: Any = None  # set once per worker process by _init_worker
 
 
-def _extract_batch(pages: Sequence[FetchedPage], matcher: Any = None) -> list[Article | Rejected]:
+def extract_pages(pages: Sequence[FetchedPage], matcher: Any = None) -> list[Article | Rejected]:
+    """Extract (and score) pages in this process; the unit of work a pool or a Dask worker runs."""
     matcher = matcher if matcher is not None else _WORKER_MATCHER
     return [extract_page(p, matcher) for p in pages]
+
+
+_extract_batch = extract_pages
 
 
 def _init_worker(matcher: Any) -> None:

@@ -68,6 +68,9 @@ class Settings:
     fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
     fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
     retention_days: int = 180  # `newsmon prune` default
+    task_runner: str = "local"  # local (a process pool) | dask (prefect-dask's DaskTaskRunner)
+    dask_address: str | None = None  # a running Dask scheduler; None: a LocalCluster
+    dask_workers: int = 2  # LocalCluster size
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,14 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
         errors.add(src, "fetch.user_agent", "must not be empty: say who is fetching")
 
     ex = data.get("extract", {})
-    _check_keys(ex, {"workers", "batch_size", "inline_below"}, src, "extract.", errors)
+    _check_keys(ex, {"workers", "batch_size", "inline_below", "task_runner", "dask_address", "dask_workers"}, src,
+                "extract.", errors)
+    runner = ex.get("task_runner", "local")
+    if runner not in ("local", "dask"):
+        errors.add(src, "extract.task_runner", f"{runner!r} is not 'local' or 'dask'")
+        runner = "local"
+    dask_address = ex.get("dask_address") or None
+    dask_workers = _number(ex, "dask_workers", 2, int, src, "extract.", errors, 1)
     workers = _number(ex, "workers", max(1, min(2, os.cpu_count() or 1)), int, src, "extract.", errors, 1)
     batch_size = _number(ex, "batch_size", 100, int, src, "extract.", errors, 1)
     inline_below = _number(ex, "inline_below", 24, int, src, "extract.", errors, 0)
@@ -265,6 +275,7 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
     _check_keys(ret, {"older_than_days"}, src, "retention.", errors)
     retention = _number(ret, "older_than_days", 180, int, src, "retention.", errors, 1)
     return Settings(
+        task_runner=runner, dask_address=dask_address, dask_workers=dask_workers,
         retention_days=retention, health=health, fetch_retries=retries, fetch_retry_delays_s=tuple(float(d) for d in delays),
         db_path=db_path, data_dir=data_dir, fetch=fetch, extract_workers=workers,
         batch_size=batch_size, inline_extract_below=inline_below, schedule_cron=cron,
