@@ -2,9 +2,10 @@
 
 Fixtures in tests/fixtures/themes/ are short texts written for these tests (never copied from
 eval/themes/): ``pos_<theme>_*.txt`` express a theme, ``neg_*.txt`` are hard negatives that share
-its vocabulary; ``probes.json`` holds round 2's one-paragraph probe snippets (see its "about").
-KNOWN_MISSES lists fixtures the rules still get wrong (strict xfail, so a fix is noticed). ``expected.json`` is the golden output; after an intended change to the lexicons
-or rules, regenerate it with:
+its vocabulary; ``probes.json`` holds rounds 2 and 3's probe snippets (see its "about").
+KNOWN_MISSES (and a snippet's "known_miss") lists what the rules still get wrong (strict xfail, so
+a fix is noticed). ``expected.json`` is the golden output; after an intended change to the
+lexicons or rules, regenerate it with:
 
     NEWSMON_REGEN_THEMES=1 .venv/bin/python -m pytest tests/test_themes.py -k golden
 """
@@ -57,10 +58,9 @@ def matcher(themes) -> ThemeMatcher:
 
 
 # Fixtures the current rules get wrong, with the reason; kept so that the next round fixes them.
-KNOWN_MISSES = {
-    "neg_rua_west_unreliable.txt": "round 2: the passage-wide gate alternative RUSSIA_ALLY+FAILED+"
-    "ALLY_STATE joins 'could not be trusted' (said of the US) with a CSTO mention two paragraphs on",
-}
+# Round 3 fixed round 2's one (neg_rua_west_unreliable.txt: "could not be trusted", said of the US,
+# joined with a CSTO mention two paragraphs on).
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def fixture_names(prefix: str) -> list:
@@ -252,9 +252,60 @@ def test_who_failed_whom(matcher):
         assert not matcher.score(text)["russia_unreliable_ally"].matched, text
 
 
+@pytest.mark.parametrize("text", [
+    # Round 3: the kinds of sentence that round 2 read as Russia failing an ally (written for this
+    # test, in the manner of round 2's blind-set false positives).
+    "Kazakhstan's contacts with Moscow were busy this spring, with three ministerial visits and a "
+    "new gas deal for Astana.",
+    "Putin met the Azerbaijani and Armenian leaders on the sidelines to discuss transit routes.",
+    "Cuban delegates proposed a joint front of the sanctioned states; the Kremlin did not respond "
+    "to the proposal.",
+    "Kyrgyzstan, which hosts a base of the Russian-led CSTO, did not send troops to the exercise.",
+    "Pour Bamako, la Russie reste un partenaire prioritaire dans le domaine de l'énergie.",
+    # Written while fixing the above: the ally (or Ukraine's partner) is the one failing.
+    "The Kremlin said Armenia had failed to honour its obligations as a CSTO member and had "
+    "abandoned its allies.",
+    "Ukraine's main partner failed to deliver the promised tanks. Russian troops advanced near "
+    "Pokrovsk while Belarus hosted drills.",
+    "China does not trust Moscow's promises, diplomats say, and Iran does not trust anyone.",
+])
+def test_russia_named_near_a_weak_failure_word_is_not_the_theme(matcher, text):
+    assert not matcher.score(text)["russia_unreliable_ally"].matched, text
+
+
+def test_russia_named_by_its_role(matcher):
+    # The patron named by its role ("its security guarantor"), Russia named in the next sentence.
+    text = ("Deputies argued that Armenia had been left without protection by its supposed security "
+            "guarantor when Azerbaijan attacked. \"Moscow promised a shield and gave us a report,\" "
+            "one said.")
+    assert matcher.score(text)["russia_unreliable_ally"].matched
+
+
+def test_a_historical_alliance_is_not_a_new_one(matcher):
+    history = ("The Warsaw Pact, the military alliance formed in 1955 in response to West Germany "
+               "joining NATO, was an instrument of Soviet control over Eastern Europe.")
+    new = ("Commentators in Moscow call the emerging military alliance of Russia, China and North "
+           "Korea a new Warsaw Pact aimed at the United States.")
+    assert not matcher.score(history)["anti_us_alliance"].matched
+    assert matcher.score(new)["anti_us_alliance"].matched
+
+
+def test_window_concepts_are_what_score_combines(matcher):
+    title, body = read("pos_anti_us_axis_wire.txt")
+    windows = matcher.window_concepts(body, title)
+    result = matcher.score(body, title=title)["anti_us_alliance"]
+    assert set(windows) == THEME_IDS
+    assert any(set(result.concepts) <= present for _, _, present in windows["anti_us_alliance"])
+    n_paras = 1 + len([line for line in body.splitlines() if line.strip()])
+    assert {(start, size) for start, size, _ in windows["anti_us_alliance"]} == {
+        (a, k) for k in (1, 2, 3) for a in range(n_paras - k + 1)}
+
+
 def probe_snippets() -> list:
     data = json.loads((FIXTURES / "probes.json").read_text(encoding="utf-8"))
-    return [pytest.param(s["theme"], s["text"], id=f"{b['name']}-{i}")
+    return [pytest.param(s["theme"], s["text"], id=f"{b['name']}-{i}",
+                         marks=[pytest.mark.xfail(reason=s["known_miss"], strict=True)]
+                         if "known_miss" in s else [])
             for b in data["batches"] for i, s in enumerate(b["snippets"])]
 
 

@@ -1,4 +1,4 @@
-"""Evaluate the theme matcher on the labelled texts in eval/themes/<theme_id>/.
+"""Evaluate the theme matcher on the labelled texts in eval/themes/ and eval/themes_blind/.
 
 Run from the repository root:
 
@@ -6,21 +6,21 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --blind             # eval/themes_blind, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # hand-set vs learned weights, 6-fold
+    .venv/bin/python eval/themes/evaluate.py --blind2            # eval/themes_blind2, aggregates only
 
-Every theme is evaluated on all texts of all folders (a text is positive for a theme when its
-column in labels.csv is 1). Round 1 split the 150 texts into dev and holdout (sha1("<folder>/<file>")
-starting with 0-4); its holdout figures have been read, so since round 2 all 150 texts are
-development data: the split is still printed, for comparison with round 1, and --errors lists all.
-The blind set (eval/themes_blind/, written by other people, never read by whoever tunes the rules)
-is the test: --blind prints aggregate figures only, never a text, a file name or a passage.
+Development data (since round 3): the 150 texts of eval/themes/ and the 90 of eval/themes_blind/
+(round 2's blind set, read after round 2), six folders written by six different people. Every
+theme is evaluated on all texts of all folders (a text is positive for a theme when its column in
+labels.csv is 1). The test is eval/themes_blind2/ (written by other people for round 3, never read
+by whoever tunes the rules): --blind2 prints aggregate figures only, never a text, a file name, a
+score of one text or a passage.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import pickle
 import statistics
 import sys
@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.themes import METHODS, ThemeMatcher, load_themes  # noqa: E402
+from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # noqa: E402
 
-EVAL_DIR = ROOT / "eval" / "themes"
-BLIND_DIR = ROOT / "eval" / "themes_blind"
+DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind")
+BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -46,7 +46,7 @@ DEFAULT_BACKGROUND = ROOT.parent / "shared" / "eval-data" / "extraction" / "outp
 class Item:
     """One labelled text."""
 
-    folder: str
+    folder: str  # "<set>/<theme folder>", e.g. "themes_blind/anti_us_alliance": one writer
     file: str
     title: str
     text: str
@@ -54,33 +54,32 @@ class Item:
     lang: str
     style: str
     one_paragraph: bool
-    split: str
 
     @property
     def words(self) -> int:
         return len(self.text.split()) + len(self.title.split())
 
+    @property
+    def own_theme(self) -> str:
+        """The theme its writer was asked to write about (the folder's name)."""
+        return self.folder.rsplit("/", 1)[-1]
 
-def split_of(folder: str, file: str) -> str:
-    """``holdout`` for sha1(folder/file) starting with 0-4, else ``dev``."""
-    return "holdout" if hashlib.sha1(f"{folder}/{file}".encode()).hexdigest()[0] in "01234" else "dev"
 
-
-def load_items(theme_ids: list[str], root: Path = EVAL_DIR) -> list[Item]:
-    """Every labelled text under ``root``/*/labels.csv."""
+def load_items(theme_ids: list[str], roots: tuple[Path, ...] = DEV_DIRS) -> list[Item]:
+    """Every labelled text under each ``root``/*/labels.csv."""
     items = []
-    for labels in sorted(root.glob("*/labels.csv")):
-        folder = labels.parent.name
-        with labels.open(newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                raw = (labels.parent / row["file"]).read_text(encoding="utf-8")
-                title, _, body = raw.strip().partition("\n")
-                items.append(Item(
-                    folder=folder, file=row["file"], title=title.strip(), text=body.strip(),
-                    labels={t: int(row.get(t) or 0) for t in theme_ids},
-                    lang=row.get("lang", "en").strip() or "en", style=row.get("style", ""),
-                    one_paragraph=row.get("theme_in_one_paragraph", "0").strip() == "1",
-                    split=split_of(folder, row["file"])))
+    for root in roots:
+        for labels in sorted(root.glob("*/labels.csv")):
+            folder = f"{root.name}/{labels.parent.name}"
+            with labels.open(newline="", encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    raw = (labels.parent / row["file"]).read_text(encoding="utf-8")
+                    title, _, body = raw.strip().partition("\n")
+                    items.append(Item(
+                        folder=folder, file=row["file"], title=title.strip(), text=body.strip(),
+                        labels={t: int(row.get(t) or 0) for t in theme_ids},
+                        lang=row.get("lang", "en").strip() or "en", style=row.get("style", ""),
+                        one_paragraph=row.get("theme_in_one_paragraph", "0").strip() == "1"))
     return items
 
 
@@ -108,7 +107,16 @@ def fmt(p: float, r: float, f: float, tp: int, fp: int, fn: int) -> str:
     return f"P {p:.2f}  R {r:.2f}  F1 {f:.2f}  (tp {tp}, fp {fp}, fn {fn})"
 
 
-def run(method: str, items: list[Item], show_errors: bool, curves: bool, dev_only: bool = False,
+def curve(pairs: list[tuple[int, float]]) -> None:
+    """Threshold curve in steps of 0.05."""
+    print("\n| threshold | P | R | F1 | tp/fp/fn |")
+    print("|---:|---:|---:|---:|---|")
+    for step in STEPS:
+        p_, r_, f_, tp, fp, fn = prf(pairs, step)
+        print(f"| {step:.2f} | {p_:.2f} | {r_:.2f} | {f_:.2f} | {tp}/{fp}/{fn} |")
+
+
+def run(method: str, items: list[Item], show_errors: bool, curves: bool,
         background: list[str] | None = None, folders: bool = False) -> dict:
     """Score every item with one method and print its report; returns the summary figures."""
     themes = load_themes(CONFIG_DIR)
@@ -135,21 +143,24 @@ def run(method: str, items: list[Item], show_errors: bool, curves: bool, dev_onl
     print(f"build {build_s * 1000:.0f} ms; {len(items)} texts, mean {statistics.mean(words):.0f} words; "
           f"{len(themes)} themes per article: cold caches {timings[0][0]:.2f} ms per article "
           f"({timings[0][1]:.2f} ms per 800 words), warm {timings[1][0]:.2f} ms ({timings[1][1]:.2f} ms per 800 words)")
-    summary = {"build_ms": build_s * 1000, "ms_800_cold": timings[0][1], "ms_800_warm": timings[1][1]}
+    summary: dict = {"build_ms": build_s * 1000, "ms_800_cold": timings[0][1], "ms_800_warm": timings[1][1]}
     if background:
         bg_matched: dict[str, int] = {t.id: 0 for t in themes}
+        bg_max: dict[str, float] = {t.id: 0.0 for t in themes}
         fresh = pickle.loads(pickle.dumps(ThemeMatcher(themes, method=method)))
         t = time.process_time()
         for text in background:
             for tid, r in fresh.score(text).items():
                 bg_matched[tid] += r.matched
+                bg_max[tid] = max(bg_max[tid], r.score)
         elapsed = time.process_time() - t
         bg_words = sum(len(x.split()) for x in background)
         print(f"unlabelled real articles ({len(background)}, mean {bg_words / len(background):.0f} words, "
               f"cold caches): {1000 * elapsed / len(background):.2f} ms per article "
               f"({1000 * elapsed / bg_words * 800:.2f} ms per 800 words); matched: "
-              + ", ".join(f"{k} {v}" for k, v in bg_matched.items()))
+              + ", ".join(f"{k} {v} (max score {bg_max[k]:.2f})" for k, v in bg_matched.items()))
         summary["background"] = bg_matched
+    sets = sorted({it.folder.split("/")[0] for it in items})
     for theme in themes:
         thr = theme.lexical_threshold if method == "lexical" else theme.threshold
         print(f"\n### {theme.id} (threshold {thr:.2f})\n")
@@ -158,44 +169,26 @@ def run(method: str, items: list[Item], show_errors: bool, curves: bool, dev_onl
             return [(it.labels[theme.id], scores[(it.folder, it.file)][theme.id].score)
                     for it in items if pred(it)]
 
-        rows = {
-            "dev": pairs(lambda it: it.split == "dev"),
-            "holdout": pairs(lambda it: it.split == "holdout"),
-            "all": pairs(lambda it: True),
-            "dev, English": pairs(lambda it: it.split == "dev" and it.lang == "en"),
-            "holdout, English": pairs(lambda it: it.split == "holdout" and it.lang == "en"),
-            "all, non-English": pairs(lambda it: it.lang != "en"),
-        }
+        rows = {"all": pairs(lambda it: True)}
+        for s in sets:
+            rows[f"eval/{s}"] = pairs(lambda it, s=s: it.folder.startswith(s + "/"))
+        rows["English"] = pairs(lambda it: it.lang == "en")
+        rows["non-English"] = pairs(lambda it: it.lang != "en")
         for name, ps in rows.items():
-            if dev_only and "holdout" in name:
-                continue
             n_pos = sum(y for y, _ in ps)
-            print(f"- {name:<17} n={len(ps):>3} pos={n_pos:>2}  {fmt(*prf(ps, thr))}")
+            print(f"- {name:<20} n={len(ps):>3} pos={n_pos:>2}  {fmt(*prf(ps, thr))}")
             summary[(theme.id, name)] = prf(ps, thr)
-        for split in (("dev",) if dev_only else ("dev", "holdout", "all")):
-            one = [(1, scores[(it.folder, it.file)][theme.id].score) for it in items
-                   if it.folder == theme.id and it.labels[theme.id] and it.one_paragraph
-                   and (split == "all" or it.split == split)]
-            if one:
-                hit = sum(1 for _, s in one if s >= thr)
-                print(f"- one-paragraph positives ({split}): recall {hit / len(one):.2f} ({hit}/{len(one)})")
-                summary[(theme.id, f"one_paragraph_{split}")] = (hit, len(one))
-        best = max(STEPS, key=lambda x: (round(prf(rows["dev"], x)[2], 6), -abs(x - 0.5)))
-        d, h = prf(rows["dev"], best), prf(rows["holdout"], best)
-        summary[(theme.id, "best")] = (best, d, h)
-        print(f"- best dev F1 at threshold {best:.2f}: dev {fmt(*d)}"
-              + ("" if dev_only else f"; holdout {fmt(*h)}"))
+        one = [s for (y, s) in pairs(lambda it: it.own_theme == theme.id and it.labels[theme.id]
+                                     and it.one_paragraph)]
+        if one:
+            hit = sum(1 for s in one if s >= thr)
+            print(f"- one-paragraph positives: recall {hit / len(one):.2f} ({hit}/{len(one)})")
+            summary[(theme.id, "one_paragraph")] = (hit, len(one))
+        best = max(STEPS, key=lambda x: (round(prf(rows["all"], x)[2], 6), -abs(x - 0.5)))
+        summary[(theme.id, "best")] = (best, prf(rows["all"], best))
+        print(f"- best F1 at threshold {best:.2f}: {fmt(*prf(rows['all'], best))}")
         if curves:
-            if dev_only:
-                print("\n| threshold | dev P | dev R | dev F1 |")
-                print("|---:|---:|---:|---:|")
-            else:
-                print("\n| threshold | dev P | dev R | dev F1 | holdout P | holdout R | holdout F1 |")
-                print("|---:|---:|---:|---:|---:|---:|---:|")
-            for step in STEPS:
-                d, h = prf(rows["dev"], step), prf(rows["holdout"], step)
-                line = f"| {step:.2f} | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.2f} |"
-                print(line if dev_only else line + f" {h[0]:.2f} | {h[1]:.2f} | {h[2]:.2f} |")
+            curve(rows["all"])
         if folders:
             print("\nper folder (each folder is one writer's texts):\n")
             print("| folder | n | pos | P | R | F1 | tp/fp/fn |")
@@ -207,7 +200,7 @@ def run(method: str, items: list[Item], show_errors: bool, curves: bool, dev_onl
                       f"{f_:.2f} | {tp}/{fp}/{fn} |")
                 summary[(theme.id, "folder", folder)] = (p_, r_, f_, tp, fp, fn)
         if show_errors:
-            print("\nerrors (all texts: since round 2 every labelled text is development data):")
+            print("\nerrors:")
             for it in items:
                 r = scores[(it.folder, it.file)][theme.id]
                 y = it.labels[theme.id]
@@ -218,12 +211,130 @@ def run(method: str, items: list[Item], show_errors: bool, curves: bool, dev_onl
     return summary
 
 
-def run_blind(theme_ids: list[str], method: str) -> None:
-    """Aggregate figures on the blind set: no text, file name, score or passage is printed."""
-    missing = [t for t in theme_ids if not (BLIND_DIR / t / "labels.csv").is_file()]
+# --------------------------------------------------------------------------------------------
+# Cross-validation: hand-set weights vs a learned combination of the same features
+
+
+def _features(theme: Theme, rule: _Rule, present: frozenset[str]) -> list[float]:
+    """One window as a feature vector: each weighted concept, each gate, each penalty (0/1)."""
+    x = [1.0 if name in present else 0.0 for name, _ in theme.weights]
+    for gate in rule.gates:
+        x.append(float(any(req <= present and not (forb & present) for req, forb in gate)))
+    for req, forb, _p in rule.penalties:
+        x.append(float(req <= present and not (forb & present)))
+    return x
+
+
+def _feature_names(theme: Theme) -> list[str]:
+    return ([n for n, _ in theme.weights] + [f"gate {i + 1}" for i in range(len(theme.gates))]
+            + [f"penalty {c}" for c, _ in theme.penalties])
+
+
+def _fit(np, X, starts, y, sign, l2: float, iters: int = 1500, sharpness: float = 8.0):
+    """Logistic regression over windows, pooled per article with a soft maximum (log-sum-exp),
+    fitted with Adam; concept and gate weights kept >= 0, penalty weights <= 0."""
+    n_rows, k = X.shape
+    n = len(starts)
+    seg = np.repeat(np.arange(n), np.diff(np.append(starts, n_rows)))
+    w, b = np.zeros(k), -3.0
+    m1, m2 = np.zeros(k + 1), np.zeros(k + 1)
+    for t in range(1, iters + 1):
+        z = X @ w + b
+        zmax = np.maximum.reduceat(z, starts)
+        e = np.exp(sharpness * (z - zmax[seg]))
+        es = np.add.reduceat(e, starts)
+        p = 1 / (1 + np.exp(-(zmax + np.log(es) / sharpness)))
+        g = (p - y) / n
+        share = e / es[seg]
+        grad = np.append((X * (g[seg] * share)[:, None]).sum(0) + l2 * w / n, g.sum())
+        m1 = 0.9 * m1 + 0.1 * grad
+        m2 = 0.999 * m2 + 0.001 * grad ** 2
+        step = 0.05 * (m1 / (1 - 0.9 ** t)) / (np.sqrt(m2 / (1 - 0.999 ** t)) + 1e-8)
+        w, b = w - step[:-1], b - step[-1]
+        w = np.where(sign > 0, np.maximum(w, 0), np.minimum(w, 0))
+    return w, b
+
+
+def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) -> None:
+    """Leave one folder (one writer) out: the hand-set rule (at its configured threshold) vs a
+    logistic regression fitted on the other five folders (probability >= 0.5), both on the same
+    concept and relation features."""
+    try:
+        import numpy as np
+    except ImportError:
+        sys.exit("--cv needs numpy (.venv/bin/pip install numpy)")
+    themes = load_themes(CONFIG_DIR)
+    matcher = ThemeMatcher(themes)
+    windows = [matcher.window_concepts(it.text, it.title) for it in items]
+    folders = sorted({it.folder for it in items})
+    print(f"\n## cross-validation: {len(items)} texts, {len(folders)} folders (one writer each); "
+          "each folder is scored by weights fitted on the other five\n")
+    print("Hand-set weights were not refitted per fold, and the lexicons under both were written "
+          "with all folders in view: the comparison is of the combination only.")
+    print("Folders (tp/fp/fn per folder in the tables): "
+          + "; ".join(f"{i + 1} = {f}" for i, f in enumerate(folders)))
+    for theme in themes:
+        rule = _Rule.of(theme)
+        decay = theme.window_decay
+        rows, starts, hand = [], [], []
+        for win in windows:
+            starts.append(len(rows))
+            best = 0.0
+            for _start, size, present in win[theme.id] or [(0, 1, frozenset())]:
+                rows.append(_features(theme, rule, present))
+                if present:
+                    best = max(best, rule.score(set(present))[0] * decay ** (size - 1))
+            hand.append(best)
+        X = np.array(rows)
+        starts_all = np.array(starts)
+        ends = np.append(starts_all[1:], len(rows))
+        y = np.array([it.labels[theme.id] for it in items], float)
+        names = _feature_names(theme)
+        sign = np.array([-1 if n.startswith("penalty") else 1 for n in names])
+        print(f"\n### {theme.id}\n")
+        print("| combination | P | R | F1 | tp/fp/fn | "
+              + " | ".join(f"folder {i + 1}" for i in range(len(folders))) + " |")
+        print("|---|---:|---:|---:|---|" + "---|" * len(folders))
+
+        def line(label: str, scores, thr: float = 0.5) -> None:
+            pairs = list(zip(y.astype(int), scores))
+            per = []
+            for f in folders:
+                ps = [pairs[i] for i, it in enumerate(items) if it.folder == f]
+                _, _, _, tp, fp, fn = prf(ps, thr)
+                per.append(f"{tp}/{fp}/{fn}")
+            p_, r_, f_, tp, fp, fn = prf(pairs, thr)
+            print(f"| {label} | {p_:.2f} | {r_:.2f} | {f_:.2f} | {tp}/{fp}/{fn} | " + " | ".join(per) + " |")
+
+        line(f"hand-set (config, threshold {theme.threshold:g})", hand, theme.threshold)
+        fitted = {}
+        for l2 in l2_values:
+            cv = np.zeros(len(items))
+            for f in folders:
+                train = [i for i, it in enumerate(items) if it.folder != f]
+                test = [i for i, it in enumerate(items) if it.folder == f]
+                tr_rows = np.concatenate([np.arange(starts_all[i], ends[i]) for i in train])
+                tr_starts = np.cumsum([0] + [ends[i] - starts_all[i] for i in train[:-1]])
+                w, b = _fit(np, X[tr_rows], tr_starts, y[train], sign, l2)
+                for i in test:
+                    cv[i] = 1 / (1 + np.exp(-(X[starts_all[i]:ends[i]] @ w + b).max()))
+            line(f"learned, L2 {l2:g}", cv)
+            fitted[l2] = _fit(np, X, starts_all, y, sign, l2)
+        w, b = fitted[1.0 if 1.0 in fitted else l2_values[0]]
+        print("\nlearned on all folders (L2 1): bias {:.2f}; ".format(b)
+              + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, w)))
+
+
+# --------------------------------------------------------------------------------------------
+# The blind test
+
+
+def run_blind(theme_ids: list[str], method: str, root: Path) -> None:
+    """Aggregate figures on a blind set: no text, file name, score or passage is printed."""
+    missing = [t for t in theme_ids if not (root / t / "labels.csv").is_file()]
     if missing:
         sys.exit(f"blind set incomplete: no labels.csv for {', '.join(missing)}")
-    items = load_items(theme_ids, BLIND_DIR)
+    items = load_items(theme_ids, (root,))
     themes = load_themes(CONFIG_DIR)
     matcher = pickle.loads(pickle.dumps(ThemeMatcher(themes, method=method)))
     scores = {}
@@ -233,9 +344,9 @@ def run_blind(theme_ids: list[str], method: str) -> None:
                                         matcher.score(it.text, title=it.title).items()}
     cpu = time.process_time() - cpu
     words = sum(it.words for it in items)
-    print(f"blind set: {len(items)} texts in {len({it.folder for it in items})} folders, "
-          f"non-English {sum(it.lang != 'en' for it in items)}; method {method}; "
-          f"{1000 * cpu / words * 800:.2f} ms CPU per 800 words (cold caches)")
+    print(f"blind set {root.relative_to(ROOT)}: {len(items)} texts in "
+          f"{len({it.folder for it in items})} folders, non-English {sum(it.lang != 'en' for it in items)}; "
+          f"method {method}; {1000 * cpu / words * 800:.2f} ms CPU per 800 words (cold caches)")
     for theme in themes:
         thr = theme.lexical_threshold if method == "lexical" else theme.threshold
         print(f"\n### {theme.id} (threshold {thr:.2f})\n")
@@ -248,17 +359,12 @@ def run_blind(theme_ids: list[str], method: str) -> None:
                            ("non-English", lambda it: it.lang != "en")):
             ps = pairs(pred)
             print(f"- {name:<12} n={len(ps):>3} pos={sum(y for y, _ in ps):>2}  {fmt(*prf(ps, thr))}")
-        one = [s for (y, s) in pairs(lambda it: it.folder == theme.id and it.labels[theme.id]
+        one = [s for (y, s) in pairs(lambda it: it.own_theme == theme.id and it.labels[theme.id]
                                      and it.one_paragraph)]
         if one:
             hit = sum(1 for s in one if s >= thr)
             print(f"- one-paragraph positives: recall {hit / len(one):.2f} ({hit}/{len(one)})")
-        ps = pairs(lambda it: True)
-        print("\n| threshold | P | R | F1 | tp/fp/fn |")
-        print("|---:|---:|---:|---:|---|")
-        for step in STEPS:
-            p_, r_, f_, tp, fp, fn = prf(ps, step)
-            print(f"| {step:.2f} | {p_:.2f} | {r_:.2f} | {f_:.2f} | {tp}/{fp}/{fn} |")
+        curve(pairs(lambda it: True))
 
 
 def main() -> None:
@@ -266,39 +372,39 @@ def main() -> None:
     ap.add_argument("--method", default="concepts", choices=(*METHODS, "all"))
     ap.add_argument("--errors", action="store_true", help="list every mistake per theme")
     ap.add_argument("--folders", action="store_true", help="figures per folder (per writer)")
-    ap.add_argument("--blind", action="store_true",
-                    help=f"score {BLIND_DIR.relative_to(ROOT)} and print aggregate figures only")
+    ap.add_argument("--cv", action="store_true",
+                    help="leave-one-folder-out: hand-set weights vs learned logistic regression")
+    ap.add_argument("--blind2", action="store_true",
+                    help=f"score {BLIND2_DIR.relative_to(ROOT)} and print aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
-    ap.add_argument("--dev-only", action="store_true",
-                    help="print no holdout figure (use while tuning lexicons and thresholds)")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind:
-        run_blind(theme_ids, args.method if args.method != "all" else "concepts")
+    if args.blind2:
+        run_blind(theme_ids, args.method if args.method != "all" else "concepts", BLIND2_DIR)
         return
     items = load_items(theme_ids)
     if not items:
-        sys.exit(f"no labelled texts under {EVAL_DIR}/*/labels.csv")
-    n_dev = sum(it.split == "dev" for it in items)
-    print(f"{len(items)} labelled texts: dev {n_dev}, holdout {len(items) - n_dev}; "
+        sys.exit(f"no labelled texts under {', '.join(str(d) for d in DEV_DIRS)}")
+    print(f"{len(items)} labelled texts in {len({it.folder for it in items})} folders; "
           f"non-English {sum(it.lang != 'en' for it in items)}")
+    if args.cv:
+        run_cv(items)
+        return
     methods = METHODS if args.method == "all" else (args.method,)
-    if args.dev_only:
-        items = [it for it in items if it.split == "dev"]
     background = load_background(Path(args.background)) if args.background else []
-    summaries = {m: run(m, items, args.errors, not args.no_curves, args.dev_only, background,
-                        args.folders) for m in methods}
-    if len(methods) > 1 and not args.dev_only:
-        print("\n## comparison, each method at its best dev-F1 threshold\n")
-        print("| method | theme | threshold | dev P | dev R | dev F1 | holdout P | holdout R | holdout F1 |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    summaries = {m: run(m, items, args.errors, not args.no_curves, background, args.folders)
+                 for m in methods}
+    if len(methods) > 1:
+        print("\n## comparison, each method at its configured threshold and at its best threshold\n")
+        print("| method | theme | P | R | F1 | best threshold | best F1 |")
+        print("|---|---|---:|---:|---:|---:|---:|")
         for m, s in summaries.items():
             for t in theme_ids:
-                best, d, h = s[(t, "best")]
-                print(f"| {m} | {t} | {best:.2f} | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.2f} | "
-                      f"{h[0]:.2f} | {h[1]:.2f} | {h[2]:.2f} |")
+                p_, r_, f_, *_ = s[(t, "all")]
+                best, b = s[(t, "best")]
+                print(f"| {m} | {t} | {p_:.2f} | {r_:.2f} | {f_:.2f} | {best:.2f} | {b[2]:.2f} |")
 
 
 if __name__ == "__main__":
