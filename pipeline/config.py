@@ -15,6 +15,7 @@ problem with file, key and value: ``config/feeds.toml: feed[3].url: 'htp://x' is
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -68,6 +69,8 @@ class Settings:
     fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
     fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
     retention_days: int = 180  # `newsmon prune` default
+    db_memory_limit: str | None = "512MB"  # DuckDB buffer cap for the pipeline's connections
+    near_duplicate_window_days: int = 90  # near-copies are looked for among articles this recent
     task_runner: str = "local"  # local (a process pool) | dask (prefect-dask's DaskTaskRunner)
     dask_address: str | None = None  # a running Dask scheduler; None: a LocalCluster
     dask_workers: int = 2  # LocalCluster size
@@ -193,9 +196,13 @@ def _number(table: dict, key: str, default: Any, kind: type, source: str, prefix
 def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Settings:
     src = _rel(path)
     _check_keys(data, {"database", "fetch", "extract", "schedule", "urls", "entries", "feeds", "retries",
-                       "retention"}, src, "", errors)
+                       "retention", "dedupe"}, src, "", errors)
     db = data.get("database", {})
-    _check_keys(db, {"path", "data_dir"}, src, "database.", errors)
+    _check_keys(db, {"path", "data_dir", "memory_limit"}, src, "database.", errors)
+    memory_limit = db.get("memory_limit", "512MB")
+    if memory_limit is not None and not (isinstance(memory_limit, str) and re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip())):
+        errors.add(src, "database.memory_limit", f"{memory_limit!r} is not a size like '512MB' or '2GB'")
+        memory_limit = "512MB"
     db_path = Path(db.get("path", "data/newsmon.duckdb"))
     data_dir = Path(db.get("data_dir", "data"))
     if not db_path.is_absolute():
@@ -274,7 +281,11 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
     ret = data.get("retention", {})
     _check_keys(ret, {"older_than_days"}, src, "retention.", errors)
     retention = _number(ret, "older_than_days", 180, int, src, "retention.", errors, 1)
+    dd = data.get("dedupe", {})
+    _check_keys(dd, {"near_duplicate_window_days"}, src, "dedupe.", errors)
+    nd_window = _number(dd, "near_duplicate_window_days", 90, int, src, "dedupe.", errors, 1)
     return Settings(
+        db_memory_limit=memory_limit, near_duplicate_window_days=nd_window,
         task_runner=runner, dask_address=dask_address, dask_workers=dask_workers,
         retention_days=retention, health=health, fetch_retries=retries, fetch_retry_delays_s=tuple(float(d) for d in delays),
         db_path=db_path, data_dir=data_dir, fetch=fetch, extract_workers=workers,

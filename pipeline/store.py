@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +374,21 @@ class Store:
             "SELECT id, story_id, coalesce(published_at, fetched_at) AS at, story_terms FROM article "
             "WHERE story_id IS NOT NULL AND coalesce(published_at, fetched_at) >= ? ORDER BY id", [since]).fetchall()
 
+    def trim_lsh(self, window_days: int) -> int:
+        """Drop near-duplicate buckets of articles fetched more than ``window_days`` ago.
+
+        Lookups then cost what the window holds, not what history holds. Ids grow with time, so
+        one range delete does it.
+        """
+        cutoff = utcnow() - timedelta(days=window_days)
+        first = self.con.execute("SELECT min(id) FROM article WHERE fetched_at >= ?", [cutoff]).fetchone()[0]
+        if first is None:
+            first = self.next_article_id()
+        n = self.con.execute("SELECT count(*) FROM article_lsh WHERE article_id < ?", [first]).fetchone()[0]
+        if n:
+            self.con.execute("DELETE FROM article_lsh WHERE article_id < ?", [first])
+        return int(n)
+
     def next_article_id(self) -> int:
         return int(self.con.execute("SELECT coalesce(max(id), 0) + 1 FROM article").fetchone()[0])
 
@@ -476,17 +491,22 @@ class Store:
         return {n: int(self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
     return duckdb.connect(str(path), read_only=read_only, config=config)
 
 
 @contextlib.contextmanager
 def open_store(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
-               migrate: bool = True) -> Iterator[Store]:
+               migrate: bool = True, memory_limit: str | None = None) -> Iterator[Store]:
     """Open (creating and migrating if needed) the database at ``path``; close it on exit.
 
     Waits up to ``wait_s`` seconds while another process holds the file, then raises DatabaseBusy.
+    ``memory_limit`` (e.g. "512MB") caps DuckDB's buffer memory: the pipeline's lookups scan the
+    near-duplicate buckets of all history, and without a cap DuckDB keeps what it read cached,
+    so the process would grow with history (docs/neardup-method.md).
     """
     path = Path(path)
     if not read_only:
@@ -497,7 +517,7 @@ def open_store(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
     delay = 0.05
     while True:
         try:
-            con = _connect(path, read_only)
+            con = _connect(path, read_only, memory_limit)
             break
         except duckdb.IOException as exc:
             msg = str(exc)

@@ -95,3 +95,15 @@ def test_stories_group_the_same_event_not_the_same_topic() -> None:
     assert index.assign(3, t0 + timedelta(hours=6), d)[0] == 3  # unrelated: a story of its own
     # Outside the window, even the same words start a new story.
     assert index.assign(4, t0 + timedelta(days=30), a)[0] == 4
+
+
+def test_lsh_window_bounds_the_lookup_table(tmp_path: Path) -> None:
+    with open_store(tmp_path / "w.duckdb") as store:
+        now = utcnow()
+        rows = [{"id": i, "url": f"https://e.com/{i}", "canonical_url": f"https://e.com/{i}", "text": "t",
+                 "fetched_at": now - timedelta(days=200 - i * 50), "text_hash": str(i), "run_id": "r"} for i in range(4)]
+        store.insert_articles(rows)  # fetched 200, 150, 100 and 50 days ago
+        store.insert_lsh([(b, i) for i in range(4) for b in range(3)])
+        assert store.trim_lsh(90) == 9
+        assert store.con.execute("SELECT DISTINCT article_id FROM article_lsh").fetchall() == [(3,)]
+        assert store.trim_lsh(90) == 0
