@@ -43,6 +43,9 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python eval/themes/evaluate.py
+	$(BIN)/python eval/dupes/evaluate.py
+	$(BIN)/python eval/stories/evaluate.py
+	$(BIN)/python eval/feeds/check.py
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock

@@ -48,6 +48,10 @@ def write_demo_config(target: Path, base_url: str, db_path: Path, extra_alerts: 
         "allow_private_networks = true\n"
         "per_host_delay_s = 0.0\n"
         "per_host_concurrency = 8\n\n"
+        "[retries]\n"
+        "# The sample corpus has a feed that is broken on purpose: retry it once, quickly.\n"
+        "feed_retries = 1\n"
+        "delays_s = [0.5]\n\n"
         "[urls]\n"
         "# The sample corpus's click-tracking wrapper, unwrapped like the known aggregators'.\n"
         "redirect_wrappers = [{ host = '127.0.0.1', path = '/click', param = 'url' }]\n",
