@@ -282,10 +282,16 @@ def sql(query: Annotated[str, typer.Argument(help="One SQL statement (DuckDB dia
 
     path = _db_path(db, config)
     with open_store(path, read_only=True, wait_s=wait) as store:
+        store.load_fts()  # so fts_main_article.match_bm25(...) works in analysts' queries
         try:
             cols, rows = store.sql(query)
         except Exception as exc:  # duckdb.Error: the analyst's SQL, shown as is
             raise NewsmonError(f"query failed: {exc}") from None
+    _emit(cols, rows, fmt)
+
+
+def _emit(cols: list[str], rows: list[tuple], fmt: str) -> None:
+    """Print query results as a table, CSV or JSON lines."""
     if fmt == "json":
         for r in rows:
             sys.stdout.write(json.dumps(dict(zip(cols, r)), ensure_ascii=False, default=str) + "\n")
@@ -295,8 +301,10 @@ def sql(query: Annotated[str, typer.Argument(help="One SQL statement (DuckDB dia
         w = csv.writer(sys.stdout)
         w.writerow(cols)
         w.writerows(rows)
-    else:
+    elif fmt == "table":
         _print_table(cols, rows)
+    else:
+        raise NewsmonError(f"--format {fmt!r}: use table, csv or json")
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,6 +359,26 @@ def demo(data_dir: Annotated[Path, typer.Option(help="Where the demo writes its 
     from newsmon.demo import run_demo
 
     run_demo(data_dir, serve=serve, verbose=verbose, console=out)
+
+
+@app.command(epilog="Examples:\n\n  newsmon search 'military alliance'\n\n"
+                    "  newsmon search 'Eurasian security' --limit 50 --format csv")
+@guarded
+def search(query: Annotated[str, typer.Argument(help="Words to look for (BM25 ranking over titles and texts).")],
+           limit: Annotated[int, typer.Option(help="How many articles.")] = 20,
+           fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+           config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Full-text search over stored articles (DuckDB fts, BM25); rebuilds the index when stale."""
+    from pipeline.store import open_store
+
+    path = _db_path(db, config)
+    if not path.exists():
+        raise NewsmonError(f"{path}: no database yet (run `newsmon run` first)")
+    with open_store(path) as store:
+        if store.fts_stale():
+            store.build_fts_index()
+        cols, rows = store.query("search_fts", query=query, limit=limit)
+    _emit(cols, rows, fmt)
 
 
 @app.command(epilog="Examples:\n\n  newsmon dupes 42\n\n  newsmon dupes 42 --db data/demo/newsmon.duckdb")

@@ -88,7 +88,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
         # Servers often declare the wrong charset (utf-8 on a UTF-16 feed with a BOM): let
         # feedparser sniff the BOM and the XML declaration instead.
         retry = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
-        if retry.get("entries") or (retry.get("version") and not parsed.get("version")):
+        if retry.get("entries") or not retry.get("bozo"):
             parsed = retry
     bozo = None
     if parsed.get("bozo"):
@@ -125,7 +125,7 @@ def parse_feed(content: bytes, feed_name: str, feed_url: str, content_type: str 
             feed_link=link,
         ))
     feed_title = clean_text(parsed.get("feed", {}).get("title"), MAX_TITLE)
-    # Nothing recovered and not recognisably a feed: the caller records a parse failure. A valid
-    # feed with no items is not a failure.
-    is_feed = bool(entries or skipped or parsed.get("version"))
+    # Nothing recovered from a malformed document: the caller records a parse failure. A
+    # well-formed feed with no items is not a failure.
+    is_feed = bool(entries or skipped or (parsed.get("version") and not parsed.get("bozo")))
     return ParsedFeed(feed_title, tuple(entries), bozo, is_feed, tuple(skipped))

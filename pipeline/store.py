@@ -468,6 +468,38 @@ class Store:
                                             "text = excluded.text, theme_ids = excluded.theme_ids, loaded_at = excluded.loaded_at")
         return len(rows)
 
+    # -- full-text search -------------------------------------------------------------------
+    def load_fts(self) -> bool:
+        """Load DuckDB's fts extension from the duckdb-extension-fts wheel (never downloaded)."""
+        path = fts_extension_path()
+        if path is None:
+            return False
+        self.con.execute(f"LOAD '{path}'")
+        return True
+
+    def build_fts_index(self) -> int:
+        """(Re)build the BM25 index over article titles and texts; returns the articles indexed.
+
+        DuckDB's fts index is a snapshot: articles stored later are not in it until it is rebuilt
+        (newsmon search rebuilds it when the article count changed).
+        """
+        if not self.load_fts():
+            raise StoreError("the fts extension is not installed (pip install duckdb-extension-fts==1.5.5)")
+        self.con.execute("PRAGMA create_fts_index('article', 'id', 'title', 'text', overwrite=1)")
+        n = int(self.con.execute("SELECT count(*) FROM article").fetchone()[0])
+        self.con.execute("CREATE TABLE IF NOT EXISTS fts_state (indexed_articles BIGINT, built_at TIMESTAMP)")
+        self.con.execute("DELETE FROM fts_state")
+        self.con.execute("INSERT INTO fts_state VALUES (?, ?)", [n, utcnow()])
+        return n
+
+    def fts_stale(self) -> bool:
+        try:
+            indexed = self.con.execute("SELECT indexed_articles FROM fts_state").fetchone()
+        except duckdb.CatalogException:
+            return True
+        n = int(self.con.execute("SELECT count(*) FROM article").fetchone()[0])
+        return indexed is None or indexed[0] != n
+
     # -- retention --------------------------------------------------------------------------
     def prune(self, cutoff: datetime) -> dict[str, int]:
         """Empty the text and near-duplicate data of articles fetched before ``cutoff``.

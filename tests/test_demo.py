@@ -120,3 +120,23 @@ def test_every_demo_page_extracts_to_its_title_author_and_date() -> None:
             assert meta["date"] == e["date"][:10], path
         checked += 1
     assert checked >= 15
+
+
+def test_full_text_search_on_the_demo(demo_run, tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from newsmon.cli import app
+
+    db, _ = demo_run
+    copy = tmp_path / "copy.duckdb"  # the index is written to the file: leave the shared one alone
+    shutil.copy(db, copy)
+    result = CliRunner().invoke(app, ["search", "anti-American military alliance", "--db", str(copy), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "id,score,fetched_at,site,title,url" and len(lines) > 2
+    assert "alliance" in lines[1].lower() or "bloc" in lines[1].lower() or "pact" in lines[1].lower()
+    sql = CliRunner().invoke(app, ["sql", "--db", str(copy), "--format", "csv",
+                                   "SELECT count(*) FROM articles WHERE fts_main_article.match_bm25(id, 'Eurasian') IS NOT NULL"])
+    assert sql.exit_code == 0 and int(sql.output.splitlines()[1]) >= 2

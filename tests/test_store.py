@@ -40,8 +40,9 @@ def test_failing_migration_rolls_back(tmp_path: Path) -> None:
 
 def test_every_named_query_runs_on_the_migrated_schema(tmp_path: Path) -> None:
     params = {"limit": 5, "run_id": "x", "phrase": "alliance", "theme": "anti_us_alliance", "article_id": 1,
-              "days": 7}
+              "days": 7, "query": "alliance"}
     with open_store(tmp_path / "q.duckdb") as store:
+        store.build_fts_index()  # search_fts.sql needs the index
         for path in sorted((SQL_DIR / "queries").glob("*.sql")):
             text = path.read_text()
             needed = {k: v for k, v in params.items() if f"${k}" in text}
