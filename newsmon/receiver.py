@@ -42,10 +42,6 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                if receiver.delay_s:
-                    import time
-
-                    time.sleep(receiver.delay_s)
                 if receiver.down:
                     self.send_response(503)
                     self.end_headers()
@@ -53,6 +49,10 @@ class Receiver:
                 with receiver._lock:
                     receiver.messages.append(json.loads(body or b"{}"))
                     receiver.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if receiver.delay_s:  # delivered, but the answer is slow: a sender may die waiting
+                    import time
+
+                    time.sleep(receiver.delay_s)
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -120,3 +120,35 @@ def test_kill_9_at_random_points(tmp_path: Path) -> None:
         assert statuses.get("pending", 0) == 0 and statuses.get("sending", 0) == 0
         print(f"\n{kills} kills survived; {interrupted_runs} runs recorded as interrupted; {len(urls)} articles "
               f"(clean run: {len(ref_urls)}); alerts {statuses}; {len(bodies)} messages delivered, 0 twice")
+
+
+def test_kill_during_alert_sending_never_sends_twice(tmp_path: Path) -> None:
+    """The chat service has the message but the sender dies before the answer: never resent."""
+    root = _site(tmp_path)
+    with CorpusServer(root) as server, Receiver(delay_s=3.0) as receiver:
+        env = {**os.environ, "CRASH_CHAT_URL": receiver.apprise_url}
+        env.pop("PREFECT_API_URL", None)
+        alerts = "[[channel]]\nname = 'chat'\nurl_env = 'CRASH_CHAT_URL'\npolicy = 'immediate'\n"
+        db = tmp_path / "crash" / "news.duckdb"
+        cfg = write_config(tmp_path / "crash", server.base_url, _feeds(), db, alerts)
+        proc = _start(cfg, env)
+        deadline = time.monotonic() + 120
+        while not receiver.messages and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            time.sleep(0.05)
+        assert receiver.messages, "no alert was sent"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        receiver.delay_s = 0.0
+        final = subprocess.run([sys.executable, "-m", "newsmon.cli", "run", "--config", str(cfg)], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert final.returncode == 0, final.stderr[-2000:]
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            statuses = dict(con.execute("SELECT status, count(*) FROM alert GROUP BY ALL").fetchall())
+        finally:
+            con.close()
+        bodies = [m["message"] for m in receiver.messages]
+        assert len(bodies) == len(set(bodies)), "an alert was delivered twice"
+        assert statuses.get("interrupted") == 1 and statuses.get("pending", 0) == 0
+        assert len(bodies) == statuses["interrupted"] + statuses["sent"]
