@@ -63,7 +63,6 @@ class CorpusServer:
                     self.routes[path] = Route(**{k: v for k, v in item.items() if k in Route.__dataclass_fields__})
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -209,24 +208,33 @@ class CorpusServer:
                 except OSError:
                     pass
 
-        self._httpd = _QuietServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="corpus-server", daemon=True)
-        self._thread.start()
+        self._httpd, self.port = serve_in_thread(_QuietServer, (self.host, self.port), Handler, "corpus-server")
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        self._httpd = stop_server(self._httpd)
 
     def __enter__(self) -> CorpusServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def serve_in_thread(cls: type[ThreadingHTTPServer], address: tuple[str, int], handler: type,
+                    name: str) -> tuple[ThreadingHTTPServer, int]:
+    """Start ``cls(address, handler)`` in a daemon thread; returns the server and its port."""
+    httpd = cls(address, handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, name=name, daemon=True).start()
+    return httpd, httpd.server_address[1]
+
+
+def stop_server(httpd: ThreadingHTTPServer | None) -> None:
+    """Shut a server down and close its socket (None is fine)."""
+    if httpd is not None:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -10,6 +10,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from newsmon.localserver import serve_in_thread, stop_server
 from typing import Any
 
 
@@ -57,17 +59,11 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self._httpd = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        threading.Thread(target=self._httpd.serve_forever, name="alert-receiver", daemon=True).start()
+        self._httpd, self.port = serve_in_thread(ThreadingHTTPServer, (self.host, self.port), Handler, "alert-receiver")
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        self._httpd = stop_server(self._httpd)
 
     def __enter__(self) -> Receiver:
         return self.start()
