@@ -120,7 +120,8 @@ def run_demo(data_dir: Path, serve: bool = False, verbose: bool = False, console
             f"{len(receiver.messages) - sent_first} alert(s) sent (nothing is sent twice)",
             highlight=False)
         console.print(
-            f"\nfirst run: {first.counts.get('new', 0)} articles stored, {pages_first} pages fetched, "
+            f"\nfirst run: {first.counts.get('new', 0)} new articles and {first.counts.get('near_duplicate', 0)} near-copies "
+            f"stored, {pages_first} pages fetched, "
             f"{first_s:.1f} s (Prefect start-up included).\nQuery it yourself:\n"
             f"  newsmon sql --db {db_path} \"SELECT id, site, title FROM articles\"\n"
             + (f"  newsmon dupes {copy_id} --db {db_path}   # a story seen in two outlets" if copy_id else ""),
