@@ -180,7 +180,10 @@ def print_summary(summary: Any) -> None:
     for name, n in summary_counts(summary.counts):
         if n:
             outcomes.add_row(name, str(n))
-    out.print(outcomes)
+    if outcomes.row_count:
+        out.print(outcomes)
+    else:
+        out.print("No new entries in this run.")
     failed = sum(1 for f in summary.feeds if f["status"] == "failed")
     a = summary.alerts or {}
     alert_note = ""
