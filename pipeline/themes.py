@@ -8,9 +8,10 @@ Method (the numbers behind each choice are in docs/themes-method.md):
    scored on its one paragraph about the theme.
 2. Each paragraph is matched against multilingual concept lexicons (en, ru, de, fr, es) declared
    in ``config/themes.toml``: literal terms (``word``, ``stem*``, ``*infix*``, phrases), masks that
-   cancel a term in a known wrong sense (``-eurasia group``), negation (``not an alliance``), and
-   derived concepts that encode who does what to whom: ``@OPPOSE >3 @WEST`` ("against ... the
-   United States", inside one sentence), ``@BLOC ^1 @ANTI_WEST`` (in one sentence or the next),
+   cancel a term in a known wrong sense (``-eurasia group``), negation within one sentence
+   (``not an alliance``), and derived concepts that encode who does what to whom:
+   ``@OPPOSE >3 @WEST`` ("against ... the United States", inside one sentence),
+   ``@BLOC ^1 @ANTI_WEST`` (in one sentence or the next),
    ``@RUSSIA >12 @FAIL !@OTHER`` (Moscow failed, with no other actor named in between) and
    ``@ALLY - @OTHERS_ALLY`` (allies, minus "Ukraine's allies").
 3. A passage's score is the sum of the weights of the concepts present (capped at 1), multiplied
@@ -780,8 +781,7 @@ class _Lexicon:
                 continue
             neg = negation.get(key)
             if neg and hits.get(neg[0]):
-                ends = [e for _, e in hits[neg[0]]]
-                found = {h for h in found if not any(h[0] - neg[1] <= e < h[0] for e in ends)}
+                found = _not_negated(found, [e for _, e in hits[neg[0]]], neg[1], sids)
                 if not found:
                     continue
             out[key] = sorted(found)
@@ -805,12 +805,22 @@ class _Lexicon:
             if not found:
                 continue
             if neg and neg[0] in out:
-                ends = [e for _, e in out[neg[0]]]
-                found = {h for h in found if not any(h[0] - neg[1] <= e < h[0] for e in ends)}
+                found = _not_negated(found, [e for _, e in out[neg[0]]], neg[1], sids)
                 if not found:
                     continue
             out[key] = sorted(found)
         return out
+
+
+def _not_negated(found, ends: Sequence[int], scope: int,
+                 sids: Sequence[int] | None) -> set[tuple[int, int]]:
+    """Hits not cancelled by a negator ending at most ``scope`` tokens before them, in the same
+    sentence (round 4: "Formally there is no bloc. In practice a military partnership ..." does
+    not negate the partnership)."""
+    if sids is None:
+        return {h for h in found if not any(h[0] - scope <= e < h[0] for e in ends)}
+    return {h for h in found
+            if not any(h[0] - scope <= e < h[0] and sids[e] == sids[h[0]] for e in ends)}
 
 
 def _without_between(spans, a_hits, b_hits, c_hits) -> list[tuple[int, int]]:

@@ -382,6 +382,305 @@ def test_unknown_method_is_rejected(themes):
 
 
 # ---------------------------------------------------------------------------------------------
+# Round 4: the theme as one paragraph of an unrelated article (docs/themes-method.md, round 4)
+
+# Round 4 probes: an unrelated short article with ONE paragraph on the theme, or a hard negative.
+# Written before any round 4 rule change and scored once (batch A: 13 errors of 26 with round 3's
+# rules); batch B was written after the rule changes and scored once with them (2 errors of 10;
+# round 3's rules: 5); batch C, mostly hard negatives for the new relations, came next (2 errors
+# of 16, one a round 3 false positive; round 3's rules: 3); batch D last (5 errors of 16, all
+# misses; round 3's rules: 6). General vocabulary was added after each first run (see
+# docs/themes-method.md); what is still wrong is marked xfail. Regression tests now.
+ROUND4_PROBES_A = [
+    ("anti_us_alliance",
+        "Wheat exports from Russia's southern ports rose by 8% in October, traders said, helped by a weaker rouble and strong demand from Egypt and Turkey." "\n\n"
+        "At a grain conference in Sochi, a senior lawmaker struck a different note. The nations Washington sanctions one after another, he said, should stop waiting to be picked off and pledge to defend each other, so that an American strike on Tehran or Pyongyang would mean war with all of them." "\n\n"
+        "Freight rates for Black Sea bulk carriers were steady, brokers said."),
+    ("anti_us_alliance",
+        "The Caracas stock exchange closed higher on Tuesday as oil output figures beat forecasts." "\n\n"
+        "Speaking at a rally, the defence minister said Venezuela, Cuba, Nicaragua and their friends in Moscow and Beijing must stand shoulder to shoulder in a common military front, because the empire only attacks those who stand alone." "\n\n"
+        "Inflation in October slowed for the third month in a row, the central bank said."),
+    ("anti_us_alliance",
+        "Iran's rial slipped to a new low against the dollar on Sunday as talks on the nuclear file stalled." "\n\n"
+        "Hardline newspaper Kayhan argued in an editorial that Tehran, Moscow and Beijing should merge their air defences under a joint command: America, it wrote, picks its victims one at a time, and only a collective shield would make it think twice." "\n\n"
+        "The government said petrol rationing would continue through the winter."),
+    ("anti_us_alliance",
+        "North Korea's state media reported a bumper rice harvest and praised farmers in South Hwanghae province." "\n\n"
+        "A KCNA commentary said the DPRK and Russia were now in the same trench against the US imperialists and their vassals, and invited 'all countries bullied by Washington' to join the fight." "\n\n"
+        "The commentary did not mention the recent flooding in the north."),
+    pytest.param("anti_us_alliance",
+        "Die Preise für Butter und Eier sind in Russland im Herbst erneut gestiegen, meldet die Statistikbehörde." "\n\n"
+        "Im Staatsfernsehen forderte ein Moderator, Russland, China, Iran und Nordkorea müssten sich militärisch zusammenschließen und einander beistehen: Wer einen von ihnen angreife, müsse mit allen kämpfen. Gemeint seien die USA." "\n\n"
+        "Die Zentralbank will den Leitzins vorerst nicht senken.",
+        marks=pytest.mark.xfail(reason="the US named only in a third sentence ('Gemeint seien die USA'), not as an adversary", strict=True)),
+    ("anti_us_alliance",
+        "Le rouble a reculé face au yuan cette semaine, selon la Bourse de Moscou." "\n\n"
+        "Lors d'un forum à Minsk, un député russe a appelé Moscou, Pékin et Téhéran à unir leurs armées face aux États-Unis, affirmant que Washington « ne respecte que la force » et qu'il faudra l'affronter ensemble." "\n\n"
+        "Le forum s'est achevé sur un accord de coopération agricole."),
+    ("anti_us_alliance",
+        "Precios del petróleo: el crudo Brent subió un 2% el lunes." "\n\n"
+        "En un acto en La Habana, un dirigente cubano pidió a Rusia, China, Irán y Venezuela formar un frente militar común para defenderse mutuamente de las agresiones de Washington." "\n\n"
+        "El gobierno anunció nuevos cortes de electricidad en las provincias orientales."),
+    ("anti_us_alliance",
+        "Потребительские цены в ноябре выросли на 0,6%, сообщил Росстат." "\n\n"
+        "Депутат Госдумы заявил в эфире, что Россия, Китай, Иран и КНДР должны выступать единым фронтом и защищать друг друга, потому что Вашингтон душит их поодиночке." "\n\n"
+        "Аналитики ожидают замедления инфляции весной."),
+    ("anti_us_alliance",
+        "Chinese exporters shrugged off the latest round of tariffs, shipping data showed." "\n\n"
+        "On a popular nationalist blog, a retired colonel wrote that China could no longer afford to stay aloof: if Washington keeps encircling Beijing and Moscow separately, the two must answer as one, with Tehran and Pyongyang at their side, and make any US attack on one a war against all four." "\n\n"
+        "Container throughput at Shanghai rose 5% year on year."),
+    ("anti_us_alliance",
+        "Belarus opened a new potash terminal on its border with Russia, state agency Belta said." "\n\n"
+        "Lukashenko told soldiers at a parade that Minsk and Moscow would fight side by side with anyone the Americans threaten, and that a union of the besieged would soon be a fact, not a slogan." "\n\n"
+        "The president also praised this year's harvest."),
+    ("russia_unreliable_ally",
+        "Armenia's economy grew 6% in the first half of the year, driven by re-exports and IT services." "\n\n"
+        "In parliament, the foreign minister recalled that when Azerbaijani shells fell on Jermuk, Yerevan appealed to Moscow and its treaty partners for help and received a monitoring mission and a statement of concern. 'We learned who comes when you call,' he said." "\n\n"
+        "The central bank kept its key rate unchanged."),
+    ("russia_unreliable_ally",
+        "Kazakhstan plans to build its first nuclear power plant with a consortium led by Rosatom, officials said." "\n\n"
+        "Privately, diplomats in Astana say few in government now expect Moscow to turn up in a crisis; after Syria and Karabakh, the working assumption is that Russia protects its friends only while it costs it nothing." "\n\n"
+        "Construction is expected to begin in 2027."),
+    ("russia_unreliable_ally",
+        "Iranian steel output rose 4% in the year to March, industry data showed." "\n\n"
+        "A conservative lawmaker complained that Iran had sent Russia drones and shells when it was in trouble, but when Israeli jets struck Iranian air defences, Moscow offered condolences and a phone call. 'That is what this partnership is worth,' he said." "\n\n"
+        "Exports to Iraq and Afghanistan accounted for most of the growth."),
+    ("russia_unreliable_ally",
+        "Serbia's President Vucic opened a new motorway section near Novi Sad on Friday." "\n\n"
+        "Asked about energy, he admitted that Belgrade could no longer count on Moscow: 'Our Russian friends have their own war. When we needed gas guarantees this winter, there was nobody on the other end of the line.'" "\n\n"
+        "The motorway is financed by a Chinese loan."),
+    ("russia_unreliable_ally",
+        "Les autorités maliennes ont annoncé une nouvelle hausse du prix du carburant." "\n\n"
+        "À Bamako, des officiers se plaignent en privé que les instructeurs russes, censés protéger le régime, se sont repliés dans leurs bases lors de la dernière offensive des rebelles, laissant l'armée malienne seule face aux jihadistes." "\n\n"
+        "Le gouvernement a promis des subventions pour les transporteurs."),
+    ("russia_unreliable_ally",
+        "Кыргызстан увеличил экспорт электроэнергии в Казахстан." "\n\n"
+        "В Бишкеке всё чаще говорят, что на Москву в трудную минуту рассчитывать не приходится: когда на границе с Таджикистаном шли бои, ОДКБ ограничилась призывами к сдержанности." "\n\n"
+        "Правительство планирует запустить новую ГЭС в 2027 году."),
+    ("russia_unreliable_ally",
+        "Venezuela's oil minister said output would reach one million barrels a day by December." "\n\n"
+        "Opposition economists note that Caracas once presented Moscow as its shield. When US warships massed off the coast, Russia sent a statement and a bomber flight, and then went quiet; the lesson many in the ruling party drew is that Russian protection ends where Russian interests do." "\n\n"
+        "Refinery repairs are running behind schedule."),
+    ("russia_unreliable_ally",
+        "Syria's new authorities reopened the Damascus stock exchange after a long closure." "\n\n"
+        "Former regime officials interviewed in Moscow exile described the last days bitterly: their patron, they said, had promised to stand by Assad to the end and instead evacuated its own people and left the army to collapse." "\n\n"
+        "Trading volumes on the first day were thin."),
+    ("",
+        "Russian and Chinese warships held joint drills in the Sea of Japan on Monday, the defence ministries said." "\n\n"
+        "The exercises, the eighth this year, involved anti-submarine warfare and joint patrols. The US Navy said it was monitoring the drills and that they posed no threat to shipping." "\n\n"
+        "Beijing said the drills were routine and not directed at any third country."),
+    ("",
+        "BRICS finance ministers met in Rio to discuss a common payment system that would reduce reliance on the dollar." "\n\n"
+        "Russia, China, Iran and Brazil said they would work together to settle more trade in national currencies, a move that Washington has criticised." "\n\n"
+        "No agreement on a common currency was reached."),
+    ("",
+        "Russia delivered a new batch of S-400 components to Belarus, the two defence ministries said." "\n\n"
+        "Lukashenko thanked Putin for his support and said Minsk could always count on Moscow. Russian troops will join Belarusian units in exercises next month." "\n\n"
+        "The drills will take place near the Polish border."),
+    ("",
+        "Armenia signed a memorandum on energy cooperation with the European Union on Tuesday." "\n\n"
+        "Pashinyan said Armenia would diversify its partners but had no plans to leave the CSTO for now. Russian border guards will continue to patrol the border with Turkey." "\n\n"
+        "The EU will finance a feasibility study for a solar plant."),
+    ("",
+        "NATO allies agreed in The Hague to raise defence spending to 5% of GDP over ten years." "\n\n"
+        "Officials said the alliance must defend each other against a more aggressive Russia and stand together with Ukraine. An attack on one is an attack on all, the secretary general reminded reporters." "\n\n"
+        "Spain secured an exemption from the target."),
+    ("",
+        "North Korean troops fought alongside Russian units in Kursk, South Korea's intelligence service said." "\n\n"
+        "Seoul and Washington said the deployment showed deepening military ties between Pyongyang and Moscow and warned that the two were helping each other evade sanctions." "\n\n"
+        "The agency estimated that several thousand North Korean soldiers had been killed or wounded."),
+    ("",
+        "Washington abandoned its Afghan allies in 2021, Russia's foreign ministry spokeswoman said, calling the United States an unreliable partner for anyone in Asia." "\n\n"
+        "She said Moscow, by contrast, always honoured its obligations to its CSTO allies and would help Tajikistan secure its border." "\n\n"
+        "Tajikistan's foreign minister thanked Russia for its support."),
+    ("",
+        "Kazakhstan's trade with China hit a record in 2025 as the Middle Corridor expanded." "\n\n"
+        "Officials in Astana say the country pursues a multi-vector policy and values its alliance with Russia, while building closer ties with Beijing, Brussels and Washington." "\n\n"
+        "The port of Aktau will be expanded by 2027."),
+]
+ROUND4_PROBES_B = [
+    ("anti_us_alliance",
+        "Russia's state gas company reported a 40% drop in exports to Europe for the year." "\n\n"
+        "On a late-night talk show, a former general argued that Moscow, Beijing and Tehran had learned the lesson of Iraq and Libya: the United States goes after countries that stand alone, so they must be ready to fight together and treat an American strike on one of them as a strike on all." "\n\n"
+        "The company expects Chinese demand to offset part of the loss."),
+    ("anti_us_alliance",
+        "Los precios del cobre alcanzaron un máximo de seis meses en Londres." "\n\n"
+        "El diario oficialista sostuvo que Venezuela, Cuba y Nicaragua, junto con Rusia e Irán, deben defenderse mutuamente frente al imperio, que los ataca uno por uno." "\n\n"
+        "Chile anunció un aumento de la producción para 2026."),
+    ("anti_us_alliance",
+        "Auf der Messe in Kasan stellten russische Hersteller neue Lastwagen vor." "\n\n"
+        "Ein Abgeordneter sagte dort, Russland, China, Iran und Nordkorea müssten Seite an Seite gegen die Vereinigten Staaten stehen und sich im Kriegsfall gegenseitig verteidigen." "\n\n"
+        "Die Messe zählte mehr Besucher als im Vorjahr."),
+    ("russia_unreliable_ally",
+        "Tajikistan's aluminium smelter resumed full production after repairs." "\n\n"
+        "When fighting flared on the Kyrgyz border, Dushanbe asked its treaty allies for help and got a call for restraint from the CSTO secretariat in Moscow, a senior Tajik official recalled bitterly." "\n\n"
+        "Aluminium exports account for a quarter of Tajik foreign earnings."),
+    ("russia_unreliable_ally",
+        "Armenian brandy exports to Russia fell 12% this year." "\n\n"
+        "Officials in Yerevan say the lesson of 2023 is simple: Russian peacekeepers were there, and when Karabakh needed them they stayed in their bases while the enclave emptied." "\n\n"
+        "Producers are looking for buyers in Europe and the Gulf."),
+    ("russia_unreliable_ally",
+        "La Centrafrique a inauguré une nouvelle centrale solaire près de Bangui." "\n\n"
+        "Dans l'entourage du président, certains reconnaissent que la Russie a promis de protéger le régime, mais qu'au moment des attaques rebelles, Moscou n'a envoyé qu'une déclaration." "\n\n"
+        "La centrale doit couvrir un tiers des besoins de la capitale."),
+    ("",
+        "Russia, China and Iran held a joint naval exercise in the Gulf of Oman, the Iranian navy said." "\n\n"
+        "The drills, called Maritime Security Belt, included search and rescue and anti-piracy training. A US Navy spokesman said the exercise was being monitored." "\n\n"
+        "Iran said the exercise was aimed at promoting regional security and was not directed at any country."),
+    ("",
+        "Putin and Xi pledged to deepen cooperation in energy and technology at their meeting in Beijing." "\n\n"
+        "The two leaders said Russia and China stood together against unilateral sanctions and called for a fairer world order, but signed no military agreements." "\n\n"
+        "Trade between the two countries reached $240 billion last year."),
+    ("",
+        "The CSTO held its annual summit in Minsk. Armenia did not attend." "\n\n"
+        "Russian officials said the bloc remained ready to help any member that requested assistance and that Armenia's seat was waiting for it. Kazakhstan's president called the organisation an important pillar of regional security." "\n\n"
+        "The next summit will be held in Moscow."),
+    ("",
+        "Iran asked the International Atomic Energy Agency for help in assessing damage at its reactor site and received a delegation of inspectors within a week." "\n\n"
+        "Russia offered technical assistance, which Tehran accepted." "\n\n"
+        "The inspectors are expected to report next month."),
+]
+
+ROUND4_PROBES_C = [
+    ("",
+        "Russia and China vowed to fight terrorism together in Central Asia as America's war in Afghanistan came to an end, the two foreign ministers said in Dushanbe."),
+    ("",
+        "The United States, Japan and South Korea agreed to defend each other against threats from North Korea and China, and will hold joint drills every year."),
+    ("",
+        "Washington warned that Russia and Iran were helping each other evade sanctions, and said the US would respond to any attack on its troops in Syria."),
+    ("",
+        "Iranian and Russian rescuers worked side by side after the earthquake; the US offered aid through the Red Crescent despite sanctions."),
+    ("",
+        "Chinese and Russian diplomats said they would coordinate their positions at the UN Security Council and oppose any US resolution on Venezuela, but both ruled out military involvement."),
+    ("",
+        "Kyrgyzstan asked Russia for help with fuel supplies after the border closure and received 200,000 tonnes of diesel within a month, officials in Bishkek said."),
+    ("",
+        "Armenia asked the EU for help monitoring its border and got a civilian mission of 200 observers, which Moscow criticised as Western interference."),
+    ("",
+        "Belarus's Lukashenko said Minsk had asked Moscow for more air defence systems and received two new S-400 batteries, which would protect the Union State."),
+    ("",
+        "When Kazakhstan needed help in January 2022, CSTO troops arrived within days, Tokayev recalled, thanking Putin for his support."),
+    pytest.param("",
+        "Serbia asked Russia for gas guarantees and received a statement of support from Gazprom, along with a new three-year supply contract.",
+        marks=pytest.mark.xfail(reason="a token answer (statement of support) that came with real help (a contract): already 0.95 with round 3 rules", strict=True)),
+    ("",
+        "North Korea and Russia promised to deepen trade ties, but instead of new investment, Pyongyang has so far received mainly tourists."),
+    ("",
+        "Russian, Chinese and Iranian warships exercised together near the Strait of Hormuz; the Pentagon said the three were entitled to hold drills in international waters."),
+    ("",
+        "During the Cold War, the Soviet Union and its allies promised to defend each other against NATO under the Warsaw Pact; the alliance dissolved in 1991."),
+    ("",
+        "Trump said America would not fight other people's wars and that Europe, Japan and South Korea must defend themselves, a break with decades of US policy."),
+    ("anti_us_alliance",
+        "Russian car sales fell 20% in the first half, the AEB said." "\n\n"
+        "A Kremlin-friendly analyst told state radio that Russia, China and North Korea had no choice but to coordinate their militaries: the Americans, he said, want to deal with each of them separately, so the three must be ready to answer together." "\n\n"
+        "Chinese brands now hold more than half the market."),
+    ("russia_unreliable_ally",
+        "Uzbekistan reported record cotton exports to China." "\n\n"
+        "An adviser to the Uzbek president said privately that Tashkent learned from Armenia's experience: the Russian-led bloc was asked for help, and all Yerevan received was expressions of concern." "\n\n"
+        "Textile producers expect further growth next year."),
+]
+
+ROUND4_PROBES_D = [
+    pytest.param("anti_us_alliance",
+        "Iran's parliament approved the budget after weeks of debate over fuel subsidies." "\n\n"
+        "In the same session, a deputy from the security committee said Tehran should seek a pact under which Russia, China and Iran would come to one another's defence, because Uncle Sam only dares to strike those who have nobody behind them.",
+        marks=pytest.mark.xfail(reason="'Uncle Sam only dares to strike': three words between the US and the hostile verb", strict=True)),
+    pytest.param("anti_us_alliance",
+        "Venezuela's state oil company signed a supply deal with a Chinese refiner." "\n\n"
+        "Maduro told a rally that the peoples of Venezuela, Cuba, Nicaragua and Russia would resist together, arms in hand, if the Yankee empire tried to invade any one of them.",
+        marks=pytest.mark.xfail(reason="'the Yankee empire tried to invade any one of them': two words between the US and the verb", strict=True)),
+    ("anti_us_alliance",
+        "Минобороны КНДР сообщило о запуске нового спутника связи." "\n\n"
+        "В комментарии ЦТАК говорится, что КНДР, Россия и Китай будут плечом к плечу отражать любую агрессию американских империалистов против кого-либо из них."),
+    ("anti_us_alliance",
+        "China's central bank left lending rates unchanged for the fifth month." "\n\n"
+        "A Global Times editorial argued that if Washington keeps pressuring Beijing and Moscow at the same time, the two will have every reason to coordinate their armed forces more closely and to face the United States together."),
+    pytest.param("russia_unreliable_ally",
+        "Armenia and Georgia agreed to speed up work on a new border crossing." "\n\n"
+        "In an interview, Armenia's speaker said Yerevan had waited in vain for Russian help in 2022: 'We called, and Moscow sent its regrets.'",
+        marks=pytest.mark.xfail(reason="'waited in vain ... Moscow sent its regrets': the gate passes, the weak form weighs 0.35", strict=True)),
+    ("russia_unreliable_ally",
+        "Syria's new government signed a port deal with a Gulf operator." "\n\n"
+        "Looking back, a former Syrian officer said Moscow's promise to protect Damascus had been worth nothing in the end; when the offensive came, the Russian jets stayed at Hmeimim and the Kremlin simply flew Assad out."),
+    ("russia_unreliable_ally",
+        "Kazakhstan raised its forecast for wheat exports." "\n\n"
+        "Tokayev's advisers, according to two people familiar with their thinking, no longer assume that Russia would come to Kazakhstan's aid if its northern regions were threatened, and quietly plan for a world in which Moscow is both a neighbour and a risk."),
+    ("russia_unreliable_ally",
+        "Die Regierung in Eriwan hat neue Gesetze zur Energieversorgung verabschiedet." "\n\n"
+        "Armeniens Regierungschef sagte, Russland habe 2022 um Hilfe gebeten nichts getan; das Bündnis habe lediglich eine Erklärung veröffentlicht, als aserbaidschanische Truppen armenisches Gebiet besetzten."),
+    ("",
+        "Russia and China will hold their annual joint naval patrol in the Pacific, the defence ministries said, adding that the two navies would practise defending shipping lanes together." "\n\n"
+        "Japan and the United States said they would monitor the patrol closely."),
+    ("",
+        "Belarus and Russia will practise defending each other's airspace in September, the Belarusian defence ministry said. The drills are part of the regular training of the joint regional air defence system."),
+    ("",
+        "The Chinese and Iranian foreign ministers said their countries would work together to keep the nuclear deal alive and urged the United States to return to talks without preconditions."),
+    ("",
+        "Putin thanked Kim Jong Un for the North Korean soldiers who fought side by side with Russian troops in Kursk, and said the two countries would continue to help each other."),
+    ("",
+        "Armenia asked Russia for help after the earthquake and received rescue teams and two planeloads of supplies within 24 hours, the emergencies ministry said."),
+    ("",
+        "When Syria needed help in 2015, Russia sent warplanes and turned the tide of the war, Lavrov said, adding that Moscow would stand by Damascus whoever governs it."),
+    ("",
+        "Kyrgyz officials asked the CSTO for observers to monitor the border talks and received a delegation of twelve officers, who will report to both governments."),
+    ("",
+        "Washington's allies in Asia no longer assume the US would come to their aid, a Japanese analyst said, pointing to Trump's statements on Taiwan."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND4_PROBES_A + ROUND4_PROBES_B + ROUND4_PROBES_C
+                         + ROUND4_PROBES_D)
+def test_round4_one_paragraph_probes(matcher, theme_id, text):
+    results = matcher.score(text)
+    assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
+        {k: (r.score, r.concepts) for k, r in results.items()}
+
+
+def test_alliance_stated_as_a_relation_in_one_paragraph(matcher):
+    # No alliance noun: named states, a joint military act and the US as adversary, in one
+    # paragraph of a story about something else. The evidence is that paragraph.
+    text = ("Grain exports rose 8% in October, traders said, helped by a weaker rouble.\n\n"
+            "A senior lawmaker said the nations Washington sanctions should pledge to defend each "
+            "other, so that an American strike on Tehran or Pyongyang would mean war with all of "
+            "them.\n\nFreight rates were steady.")
+    r = matcher.score(text)["anti_us_alliance"]
+    assert r.matched and "ALLIED_AGAINST" in r.concepts
+    assert r.passage.startswith("A senior lawmaker") and "rouble" not in r.passage
+    # The same joint act without the US as adversary, or without two named states, is not it.
+    friendly = ("Russian and Chinese sailors fought the fire together, and the US Navy said it "
+                "had offered help to both crews.")
+    alone = "Iran must defend itself against American attack, the commander said."
+    nato = ("NATO allies must defend each other against a more aggressive Russia, the secretary "
+            "general said; an attack on one is an attack on all.")
+    for t in (friendly, alone, nato):
+        assert not matcher.score(t)["anti_us_alliance"].matched, t
+
+
+def test_negation_stays_inside_its_sentence(matcher):
+    # "Formally there is no bloc. In practice a military partnership aimed at restraining
+    # American power ..." : the "no" of the first sentence does not cancel the second.
+    text = ("Formally there is no bloc. In practice a military partnership of Russia, China and "
+            "Iran aimed at restraining American power has begun to function.")
+    same = ("There is no military partnership of Russia, China and Iran aimed at restraining "
+            "American power, the ministry said.")
+    assert matcher.score(text)["anti_us_alliance"].score > matcher.score(same)["anti_us_alliance"].score
+    assert matcher.score(text)["anti_us_alliance"].matched
+
+
+def test_help_asked_and_a_token_answer(matcher):
+    # The request and the token answer within a sentence or two, Russia and the ally named.
+    text = ("Armenia's deputy foreign minister said Yerevan had asked Moscow and its treaty "
+            "partners for help when the border was attacked, and got a fact-finding visit.")
+    r = matcher.score(text)["russia_unreliable_ally"]
+    assert r.matched and "HELP_DENIED" in r.concepts
+    # Asking someone else and getting what was asked for is not a letdown.
+    other = ("Iran asked the IAEA for help in assessing the damage and received a delegation of "
+             "inspectors within a week; Russia offered technical assistance.")
+    assert not matcher.score(other)["russia_unreliable_ally"].matched
+
+
+# ---------------------------------------------------------------------------------------------
 # Golden output
 
 

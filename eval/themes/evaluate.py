@@ -1,4 +1,5 @@
-"""Evaluate the theme matcher on the labelled texts in eval/themes/ and eval/themes_blind/.
+"""Evaluate the theme matcher on the labelled texts in eval/themes/, eval/themes_blind/ and
+eval/themes_blind2/.
 
 Run from the repository root:
 
@@ -6,15 +7,16 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # hand-set vs learned weights, 6-fold
-    .venv/bin/python eval/themes/evaluate.py --blind2            # eval/themes_blind2, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 9 folds
+    .venv/bin/python eval/themes/evaluate.py --blind3            # eval/themes_blind3, aggregates only
 
-Development data (since round 3): the 150 texts of eval/themes/ and the 90 of eval/themes_blind/
-(round 2's blind set, read after round 2), six folders written by six different people. Every
-theme is evaluated on all texts of all folders (a text is positive for a theme when its column in
-labels.csv is 1). The test is eval/themes_blind2/ (written by other people for round 3, never read
-by whoever tunes the rules): --blind2 prints aggregate figures only, never a text, a file name, a
-score of one text or a passage.
+Development data (since round 4): the 150 texts of eval/themes/, the 90 of eval/themes_blind/
+(round 2's blind set) and the 90 of eval/themes_blind2/ (round 3's), nine folders written by nine
+different people. Every theme is evaluated on all texts of all folders (a text is positive for a
+theme when its column in labels.csv is 1). The test is eval/themes_blind3/ (written by other
+people for round 4, never read by whoever tunes the rules): --blind3 prints aggregate figures
+only, never a text, a file name, a score of one text or a passage. --blind2 still prints round 3's
+aggregates for eval/themes_blind2/, which is development data now.
 """
 
 from __future__ import annotations
@@ -33,8 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # noqa: E402
 
-DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind")
+# Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
+# development data now: nine folders, nine writers.
+DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
+# Round 4's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -255,6 +261,11 @@ def _fit(np, X, starts, y, sign, l2: float, iters: int = 1500, sharpness: float 
     return w, b
 
 
+def choose_threshold(pairs: list[tuple[int, float]]) -> float:
+    """The best-F1 threshold in steps of 0.05 (ties: nearest 0.5)."""
+    return max(STEPS, key=lambda t: (round(prf(pairs, t)[2], 6), -abs(t - 0.5)))
+
+
 def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) -> None:
     """Leave one folder (one writer) out: the hand-set rule (at its configured threshold) vs a
     logistic regression fitted on the other five folders (probability >= 0.5), both on the same
@@ -266,9 +277,10 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
     themes = load_themes(CONFIG_DIR)
     matcher = ThemeMatcher(themes)
     windows = [matcher.window_concepts(it.text, it.title) for it in items]
+    rule_scores = [matcher.score(it.text, title=it.title) for it in items]
     folders = sorted({it.folder for it in items})
     print(f"\n## cross-validation: {len(items)} texts, {len(folders)} folders (one writer each); "
-          "each folder is scored by weights fitted on the other five\n")
+          f"each folder is scored by weights (or a threshold) fitted on the other {len(folders) - 1}\n")
     print("Hand-set weights were not refitted per fold, and the lexicons under both were written "
           "with all folders in view: the comparison is of the combination only.")
     print("Folders (tp/fp/fn per folder in the tables): "
@@ -307,6 +319,19 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
             print(f"| {label} | {p_:.2f} | {r_:.2f} | {f_:.2f} | {tp}/{fp}/{fn} | " + " | ".join(per) + " |")
 
         line(f"hand-set (config, threshold {theme.threshold:g})", hand, theme.threshold)
+        # The rule's own scores (matcher.score), with the threshold chosen on the other folders.
+        rule = [r[theme.id].score for r in rule_scores]
+        chosen, cv_thr = {}, np.zeros(len(items))
+        for f in folders:
+            train = [(int(y[i]), rule[i]) for i, it in enumerate(items) if it.folder != f]
+            chosen[f] = choose_threshold(train)
+            for i, it in enumerate(items):
+                if it.folder == f:
+                    cv_thr[i] = 1.0 if rule[i] >= chosen[f] else 0.0
+        line("hand-set, threshold chosen on the other folders", cv_thr)
+        print("\nthresholds chosen per held-out folder: "
+              + ", ".join(f"{folders.index(f) + 1}: {t:.2f}" for f, t in chosen.items())
+              + f"; on all folders: {choose_threshold(list(zip(y.astype(int), rule))):.2f}\n")
         fitted = {}
         for l2 in l2_values:
             cv = np.zeros(len(items))
@@ -376,13 +401,16 @@ def main() -> None:
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     ap.add_argument("--blind2", action="store_true",
                     help=f"score {BLIND2_DIR.relative_to(ROOT)} and print aggregate figures only")
+    ap.add_argument("--blind3", action="store_true",
+                    help=f"score {BLIND3_DIR.relative_to(ROOT)} and print aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind2:
-        run_blind(theme_ids, args.method if args.method != "all" else "concepts", BLIND2_DIR)
+    if args.blind2 or args.blind3:
+        run_blind(theme_ids, args.method if args.method != "all" else "concepts",
+                  BLIND3_DIR if args.blind3 else BLIND2_DIR)
         return
     items = load_items(theme_ids)
     if not items:
