@@ -1,28 +1,37 @@
 """Throughput near the machine's limit: newsmon end to end, side by side with the script a user
-would write and with the CPU limit, on a simulated web (bench/farm.py).
+would write and with the CPU limit, on a simulated web (bench/farm.py). Figures: docs/performance.md.
 
     .venv/bin/python -m bench --only throughput            # 200 feeds x 50 entries = 10,000 articles
-    .venv/bin/python -m bench --only throughput --quick    # 20 feeds x 20 entries (about a minute)
-    .venv/bin/python -m bench.throughput [--quick] [--keep DIR] [--variant interleave]
-    .venv/bin/python -m bench.throughput --profile DIR     # one full newsmon run under py-spy
+    .venv/bin/python -m bench --only throughput --quick    # 20 feeds x 20 entries (~100 s)
+    .venv/bin/python -m bench.throughput --keep DIR        # keep the work folder (results.json, databases)
+    .venv/bin/python -m bench.throughput --profile FILE    # py-spy attached to (a); prints the profile's top
+    .venv/bin/python -m bench.throughput --analyse FILE    # summarise a py-spy raw profile again
 
 In one temporary directory and one farm (H hosts on 127.0.x.y, 150 ms per response):
 
 (a) newsmon: ``newsmon.cli.run_pipeline`` in a subprocess (its own Prefect home, the project's
     themes and baselines, the farm's feeds, ``allow_private_networks = true``; politeness left at
     the defaults: 32 requests in flight, 2 per host, 0.25 s between starts to one host; the farm has
-    enough hosts that this allows 4 x H pages/s). Articles/s = new articles / the run's wall time
-    (process start to exit, Prefect's start-up included), and also net of Prefect's start-up.
-    Peak memory: the run process's VmHWM, wait4's ru_maxrss, and the peak of the summed RSS of the
-    process tree (run process + extraction workers + Prefect's server, sampled every 0.2 s).
+    enough hosts (50) that this allows 4 x H = 200 pages/s). Articles/s = new articles / the run's
+    wall time (process start to exit, Prefect's start-up included), and also net of Prefect's
+    start-up. Peak memory: the run process's VmHWM and wait4's ru_maxrss, plus the peak of the summed
+    RSS of the process tree (run process + extraction workers + Prefect's server, sampled every
+    0.2 s). The CPU each process used, and the CPU other processes on the machine used meanwhile.
+    newsmon's stages are timed from outside (wrappers around pipeline.ingest's functions), and
+    PageStream's own counters say where the flow's thread waited (for pages, for extraction).
 (b) bench/naive.py on the first feeds (300 articles; 60 in --quick), in a subprocess.
 (c) the CPU limit: trafilatura's extraction CPU time (process_time, one process, newsmon's
-    options) of the same pages, rendered by the farm's own code, divided by 2 cores. Full size
+    options) of the same pages, rendered by the farm's own code, divided by the 2 cores. Full size
     extracts every 4th page and scales up (a systematic sample; every base page is drawn alike).
-Then: a Prefect start-up run (no feeds), a rerun with nothing new (every feed 304), and, for
-memory against history, a third run with 10 new entries per feed on top of the stored history.
-``--variant interleave`` also runs (a) with the fix docs/performance.md proposes, applied by
-monkeypatching in the child process only (newsmon's files are not changed).
+    The same pass checks that the articles are distinct (text hashes, 3-shingle Jaccard).
+Then: Prefect's start-up (runs with no feeds, after one warm-up run that creates Prefect's
+database), a rerun with nothing new (every feed 304), and, for memory against history, a run with
+10 new entries per feed on top of the 10,000 stored.
+
+Two fixes came from this bench (docs/performance.md): pages fetched round-robin across hosts, and
+the flow's task arguments passed in ``quote()`` (Prefect walked them item by item on every task
+call; the full run took about 45 minutes before, 4 after). Then the lock-step batches were
+replaced by a stream (pipeline.ingest.PageStream).
 """
 
 from __future__ import annotations
@@ -52,20 +61,6 @@ LATENCY = 0.15
 
 
 # -- the child: one newsmon run ------------------------------------------------------------------
-def _interleave_by_host(entries: list[Any]) -> list[Any]:
-    """Round-robin over hosts, keeping each host's order (the fix proposed in docs/performance.md)."""
-    from pipeline.urls import host_of
-
-    queues: dict[str, list[Any]] = {}
-    for e in entries:
-        queues.setdefault(host_of(e.link), []).append(e)
-    out: list[Any] = []
-    lists = list(queues.values())
-    for i in range(max((len(q) for q in lists), default=0)):
-        out.extend(q[i] for q in lists if i < len(q))
-    return out
-
-
 STAGES: dict[str, list[float]] = {}
 
 
@@ -89,40 +84,21 @@ def _instrument() -> None:
     import pipeline.ingest as lib
     from pipeline import alerts
 
-    for name in ("fetch_feeds", "select_entries", "fetch_pages", "store_batch", "settle_orphans", "load_baselines"):
+    for name in ("fetch_feeds", "select_entries", "store_batch", "settle_orphans", "load_baselines"):
         setattr(lib, name, _timed(name, getattr(lib, name)))
-    articles.Extractor.extract = _timed("extract (wait, worker thread)", articles.Extractor.extract)
     alerts.plan_alerts = _timed("plan_alerts", alerts.plan_alerts)
     alerts.deliver_pending = _timed("deliver_pending", alerts.deliver_pending)
+    batches = lib.PageStream.batches
 
+    def counted(self: Any, size: int) -> Any:
+        STREAMS.append(self)
+        yield from batches(self, size)
+    lib.PageStream.batches = counted
+    del articles
 
-class _QuotedTask:
-    """A Prefect task whose arguments are passed in ``quote()``: Prefect does not walk them."""
+STREAMS: list[Any] = []
 
-    def __init__(self, task: Any) -> None:
-        self.task = task
-
-    def __call__(self, *args: Any) -> Any:
-        from prefect.utilities.annotations import quote
-
-        return self.task(*(quote(a) for a in args))
-
-    def submit(self, *args: Any) -> Any:
-        from prefect.utilities.annotations import quote
-
-        return self.task.submit(*(quote(a) for a in args))
-
-
-def _quote_task_parameters() -> None:
-    """The fix proposed in docs/performance.md, applied from outside: the flow's tasks get their
-    arguments (RunState with the story index, Config, pages, extracted articles) quoted."""
-    import flows.ingest as fl
-
-    for name in ("select_task", "store_task", "extract_task", "fetch_pages_task", "alerts_task"):
-        setattr(fl, name, _QuotedTask(getattr(fl, name)))
-
-
-def child_main(config_dir: str, out: str, variant: str) -> int:
+def child_main(config_dir: str, out: str) -> int:
     t0 = time.perf_counter()
     from newsmon.cli import run_pipeline
 
@@ -132,17 +108,6 @@ def child_main(config_dir: str, out: str, variant: str) -> int:
     # What run_pipeline does first anyway; here before anything imports prefect (a fix patches flows.ingest).
     prefect_env.configure(load_config(Path(config_dir)).settings.data_dir)
     _instrument()
-    fixes = {"fixed": ("interleave", "quote")}.get(variant, (variant,) if variant else ())
-    if "interleave" in fixes:
-        import pipeline.ingest as lib
-
-        original = lib.select_entries
-
-        def select_entries(*args: Any, **kwargs: Any) -> list[Any]:
-            return _interleave_by_host(original(*args, **kwargs))
-        lib.select_entries = select_entries
-    if "quote" in fixes:
-        _quote_task_parameters()
     t_import = time.perf_counter() - t0
     summary = run_pipeline(Path(config_dir), None, None, "cli")
     t_run = time.perf_counter() - t0
@@ -153,7 +118,9 @@ def child_main(config_dir: str, out: str, variant: str) -> int:
         "counts": summary.counts, "new": len(summary.new_article_ids), "status": summary.status,
         "feeds": {k: sum(1 for f in summary.feeds if f["status"] == k) for k in ("ok", "not_modified", "failed")},
         "vmhwm_mb": round(hwm / 1024, 1),
-        "stages": {k: [v[0], round(v[1], 2)] for k, v in STAGES.items()}}))
+        "stages": {k: [v[0], round(v[1], 2)] for k, v in STAGES.items()},
+        "stream": {k: round(sum(st.stats[k] for st in STREAMS), 2) for k in ("wait_pages_s", "wait_extraction_s", "chunks")}
+        if STREAMS else {}}))
     return 0
 
 
@@ -253,14 +220,12 @@ def machine_busy() -> float:
     return t.user + t.nice + t.system + getattr(t, "irq", 0) + getattr(t, "softirq", 0) + getattr(t, "steal", 0)
 
 
-def run_newsmon(cfg: Path, work: Path, label: str, variant: str = "", env: dict[str, str] | None = None,
+def run_newsmon(cfg: Path, work: Path, label: str, env: dict[str, str] | None = None,
                 wrap: list[str] | None = None, farm: Any = None, profile: Path | None = None) -> dict[str, Any]:
     """One newsmon run in a subprocess; wall time, child's report, peak memory, and the CPU the
     rest of the machine used meanwhile (other processes compete for the same 2 cores)."""
     out = work / f"{label}.json"
     cmd = [sys.executable, "-m", "bench.throughput", "--child", str(cfg), "--out", str(out)]
-    if variant:
-        cmd += ["--variant", variant]
     cmd = (wrap or []) + cmd
     farm_cpu0 = farm.stats()["cpu_s"] if farm is not None else 0.0
     busy0 = machine_busy()
@@ -344,19 +309,30 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
             "near_copies": sum(s >= THRESHOLD for s in sims), "base_pages": len(corpus.templates)}
 
 
+def code_version() -> str:
+    """The commit measured, and whether newsmon's code differs from it (read-only git calls)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "pipeline", "flows", "newsmon", "sql"],
+                               cwd=ROOT, timeout=10).returncode != 0
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + (" + uncommitted changes in newsmon's code" if dirty else "")
+
+
 def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
-def bench(quick: bool = False, keep: Path | None = None, variants: tuple[str, ...] = (),
-          profile: Path | None = None) -> tuple[list[str], dict]:
+def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = None) -> tuple[list[str], dict]:
     from bench.farm import Farm, FarmSpec
 
     size = QUICK if quick else FULL
     work = Path(tempfile.mkdtemp(prefix="newsmon-throughput-")) if keep is None else keep
     work.mkdir(parents=True, exist_ok=True)
     n_articles = size["feeds"] * size["entries"]
-    results: dict[str, Any] = {"size": size, "latency_s": LATENCY, "cores": CORES}
+    results: dict[str, Any] = {"size": size, "latency_s": LATENCY, "cores": CORES, "code": code_version()}
     lines: list[str] = []
     spec = FarmSpec(hosts=size["hosts"], feeds=size["feeds"], entries=size["entries"], latency=LATENCY)
     try:
@@ -389,15 +365,6 @@ def bench(quick: bool = False, keep: Path | None = None, variants: tuple[str, ..
                 farm.reset_stats()
                 results["history"] = run_newsmon(cfg, work, "history", farm=farm)
                 results["db_bytes_history"] = db_size(work / "newsmon.duckdb")
-            for v in variants:  # the same first run with a proposed fix, on a fresh database and home
-                vwork = work / f"variant-{v}"
-                vwork.mkdir(exist_ok=True)
-                farm._call("advance", -size["advance"])  # back to the first run's feeds
-                vcfg = write_config(vwork, urls)
-                run_newsmon(write_config(vwork, [], "config-empty"), vwork, "warmup")
-                farm.reset_stats()
-                results[f"variant_{v}"] = run_newsmon(vcfg, vwork, "first", variant=v, farm=farm)
-                farm.advance(size["advance"])  # back to the state after the history run
         # (c) the CPU limit, with the farm stopped (nothing else running).
         results["cpu"] = cpu_limit(size["feeds"], size["entries"], size["cpu_every"])
     finally:
@@ -418,6 +385,7 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
     size = r["size"]
     hosts = size["hosts"]
     lines = [
+        f"code: {r.get('code', 'unknown')}",
         f"farm: {size['feeds']} feeds x {size['entries']} entries on {hosts} hosts, {LATENCY * 1000:.0f} ms per response, "
         f"{r['farm_templates']} real base pages (mean served page {cpu['mean_page_kb']} KB); politeness ceiling "
         f"{4 * hosts} pages/s (2 per host, 0.25 s apart); farm CPU (start-up included) {first['farm'].get('cpu_s', 0):.1f} s",
@@ -445,9 +413,12 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
     ]
     st = first.get("stages", {})
     cpu_parts = ", ".join(f"{k} {v:.0f} s" for k, v in first.get("cpu_by_process", {}).items() if v >= 0.5)
-    lines.insert(2, f"(a) where the time went (wall, s): " + ", ".join(f"{k} {v[1]:.0f}" for k, v in st.items() if v[1] >= 0.5)
+    sw = first.get("stream") or {}
+    lines.insert(3, f"(a) where the time went (wall, s): " + ", ".join(f"{k} {v[1]:.0f}" for k, v in st.items() if v[1] >= 0.5)
+                 + (f"; the flow's thread waited {sw['wait_pages_s']:.0f} s for pages, {sw['wait_extraction_s']:.0f} s for "
+                    f"extraction ({sw['chunks']:.0f} chunks)" if sw else "")
                  + f"; CPU: {cpu_parts}, farm {first.get('farm_cpu_s', 0):.0f} s")
-    lines.insert(3, f"machine: other processes (not newsmon, not the farm) used {first['others_cpu_s']:.0f} core-s during (a) "
+    lines.insert(4, f"machine: other processes (not newsmon, not the farm) used {first['others_cpu_s']:.0f} core-s during (a) "
                  f"= {first['others_share']:.0%} of the {CORES} cores; during (b) the machine was busy "
                  f"{naive.get('machine_busy_s', 0):.0f} core-s in {naive['wall_s']:.0f} s")
     if hist:
@@ -455,12 +426,6 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
         if grown_bytes > 0 and hist["new"]:
             lines.append(f"database growth in the history run: {grown_bytes / 2**20:.1f} MB for {hist['new']} articles = "
                          f"{grown_bytes / 2**20 / hist['new'] * 1000:.1f} MB per 1,000 articles (marginal)")
-    for key, v in r.items():
-        if key.startswith("variant_"):
-            av = v["new"] / v["wall_s"]
-            lines.append(f"(a') newsmon + {key[8:]} (monkeypatched, proposed fix): {v['new']} new in {v['wall_s']:.1f} s "
-                         f"= {av:.1f} articles/s; a'/b = {av / b:.1f}, a'/c = {av / c:.2f}; tree peak "
-                         f"{v['peak_tree_mb']:.0f} MB")
     return lines
 
 
@@ -540,7 +505,7 @@ def analyse_profile(path: Path, top: int = 12) -> list[str]:
                "run_flow", "FlowRunEngine.call_flow_fn", "call_with_parameters", "ingest_flow", "_ingest (flows",
                "run_task", "Task.__call__", "SyncTaskRunEngine.call_task_fn", "fetch_all", "run_async", "run (asyncio",
                "Runner.run", "BaseEventLoop", "fetch_pages", "EpollSelector", "_GeneratorContextManager",
-               "visit_collection.<locals>", "_QuotedTask", "wrapper (bench")
+               "visit_collection.<locals>", "_QuotedTask", "_timed.<locals>")
     heavy = [(k, v) for k, v in sorted(frames.items(), key=lambda x: -x[1]) if not k.startswith(generic)]
     out.append("heaviest main-thread frames beyond the flow's own and the fetch loop (inclusive):")
     out += [f"  {v / main_total:6.1%}  {k}" for k, v in heavy[:top]]
@@ -559,19 +524,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
-    ap.add_argument("--variant", action="append", default=[],
-                    help="also run (a) with a proposed fix, monkeypatched in the run process: interleave | quote | fixed (both)")
     ap.add_argument("--profile", type=Path, default=None, help="attach py-spy to (a), raw stacks to this file")
     ap.add_argument("--analyse", type=Path, default=None, help="summarise a py-spy raw profile, then exit")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        return child_main(args.child, args.out, (args.variant or [""])[0])
+        return child_main(args.child, args.out)
     if args.analyse:
         print("\n".join(analyse_profile(args.analyse)))
         return 0
-    lines, _ = bench(quick=args.quick, keep=args.keep, variants=tuple(args.variant), profile=args.profile)
+    lines, _ = bench(quick=args.quick, keep=args.keep, profile=args.profile)
     print("\n".join(lines))
     if args.profile and args.profile.exists():
         print("\n".join(analyse_profile(args.profile)))

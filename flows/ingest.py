@@ -1,19 +1,23 @@
 """The ingest flow: one pass over every enabled feed. Wiring only; see pipeline.ingest.
 
-Tasks run per stage and per batch of pages, never one per article. Page fetching for batch k+1
-overlaps extraction of batch k (the extraction task runs in a worker thread that feeds a process
-pool); the DuckDB writer stays in the flow's thread.
+Tasks run per stage and per batch, never one per article: fetch-feeds, select-entries, then one
+store-batch task per batch of extracted pages, then send-alerts. Pages are fetched (a thread) and
+extracted (a process pool, or Dask tasks) as one stream, pipeline.ingest.PageStream, feeding the
+batches; the DuckDB writer stays in the flow's thread. Large task arguments are passed in
+``quote()``: Prefect would otherwise walk them, item by item, on every task call.
 """
 
 from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote
 
 from pipeline import alerts
 from pipeline import ingest as lib
@@ -39,30 +43,26 @@ def run_options() -> tuple[Any, tuple[str, ...], float]:
     return PROGRESS.get(), NOTIFY.get(), RUN_LOCK_WAIT.get()
 
 fetch_feeds_task = task(lib.fetch_feeds, name="fetch-feeds", cache_policy=NONE)
-fetch_pages_task = task(lib.fetch_pages, name="fetch-pages", cache_policy=NONE)
 # Transient feed failures (timeouts, 5xx, 429) are retried here, and only here; delays are set per run.
 retry_feeds_task = task(lib.retry_transient, name="retry-transient-feeds", cache_policy=NONE)
-
-
-@task(name="extract-pages", cache_policy=NONE)
-def extract_task(extractor: Extractor, pages: list[FetchedPage]) -> list[Any]:
-    """Extract one batch of pages (in the extractor's process pool when the batch is large)."""
-    return extractor.extract(pages)
-
 
 # With the Dask task runner, extraction fans out as one task per chunk of pages on the cluster.
 extract_chunk_task = task(extract_pages, name="extract-chunk", cache_policy=NONE)
 DASK_CHUNK = 20  # pages per Dask task: ~0.2-0.3 s of CPU, well above Dask's per-task overhead
+PAGE_CHUNK = 8   # pages per job for the local process pool (~0.15 s of CPU)
 
 
-class _Chunks:
-    """Futures of one batch's chunks, resolved in order (what extract_task.submit returns otherwise)."""
+class _DaskChunk:
+    """A Dask-run extraction task, as the handle PageStream expects (done() without blocking)."""
 
-    def __init__(self, futures: list[Any]) -> None:
-        self.futures = futures
+    def __init__(self, future: Any) -> None:
+        self.future = future
+
+    def done(self) -> bool:
+        return bool(self.future.wrapped_future.done())
 
     def result(self) -> list[Any]:
-        return [r for f in self.futures for r in f.result()]
+        return self.future.result()
 
 
 @task(name="select-entries", cache_policy=NONE)
@@ -133,41 +133,38 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
         validators = store.feed_validators(f.url for f in feeds)
         due, skipped = lib.plan_feeds(feeds, store.feed_health(f.url for f in feeds), started)
     try:
-        results = fetch_feeds_task(due, validators, settings, progress)
+        results = fetch_feeds_task(quote(due), quote(validators), settings, progress)
         if any(r.transient for r in results) and settings.fetch_retries:
             try:
                 delays = list(settings.fetch_retry_delays_s)
                 results = retry_feeds_task.with_options(retries=settings.fetch_retries - 1,
                                                         retry_delay_seconds=delays[1:] or delays)(
-                    results, validators, settings, wait_s=delays[0])
+                    quote(results), quote(validators), settings, wait_s=delays[0])
             except lib.TransientFeedFailures as exc:
                 results = exc.results  # still failing after the retries: recorded as failed
         results = results + skipped
-        to_fetch = select_task(db, results, state, config)
+        to_fetch = select_task(db, quote(results), quote(state), quote(config))
         matcher = ThemeMatcher(config.themes) if config.themes else None
         with Extractor(settings.extract_workers, settings.inline_extract_below, matcher) as extractor:
-            pending = None
-            for batch in lib.batches(to_fetch, settings.batch_size):
-                pages = fetch_pages_task(batch, settings, progress)
-                fetched = [p for p in pages if isinstance(p, FetchedPage)]
-                rejected = [p for p in pages if not isinstance(p, FetchedPage)]
-                if settings.task_runner == "dask":
-                    future = _Chunks([extract_chunk_task.submit(chunk, matcher)
-                                      for chunk in lib.batches(fetched, DASK_CHUNK)])
-                else:
-                    future = extract_task.submit(extractor, fetched)
-                if pending is not None:
-                    store_task(db, state, pending[1] + pending[0].result(), config)
-                pending = (future, rejected)
+            if settings.task_runner == "dask":
+                def submit(chunk: list[FetchedPage]) -> Any:
+                    return _DaskChunk(extract_chunk_task.submit(chunk, matcher))  # small; quote() does not survive Dask
+                stream = lib.PageStream(to_fetch, settings, submit, progress, chunk=DASK_CHUNK,
+                                        workers=settings.dask_workers)
+            else:
+                # A run with a handful of new pages extracts them here: starting workers costs ~1 s.
+                inline = len(to_fetch) < settings.inline_extract_below
+                stream = lib.PageStream(to_fetch, settings, partial(extractor.submit_chunk, inline=inline),
+                                        progress, chunk=PAGE_CHUNK, workers=settings.extract_workers)
+            for batch in stream.batches(settings.batch_size):
+                store_task(db, quote(state), quote(batch), quote(config))
                 if progress:
                     progress("stored", len(state.new_article_ids), len(to_fetch))
-            if pending is not None:
-                store_task(db, state, pending[1] + pending[0].result(), config)
         with open_store(db, memory_limit=config.settings.db_memory_limit) as store:
             lib.settle_orphans(store, state)
             store.save_validators([r.as_row() for r in results])
             store.trim_lsh(config.settings.near_duplicate_window_days)
-        alert_report = alerts_task(db, state, config)
+        alert_report = alerts_task(db, quote(state), quote(config))
         with open_store(db, memory_limit=config.settings.db_memory_limit) as store:
             store.finish_run(state.run_id, "completed")
     except BaseException as exc:

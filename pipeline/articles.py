@@ -224,6 +224,15 @@ class Extractor:
             return out
         return wait
 
+    def submit_chunk(self, pages: Sequence[FetchedPage], inline: bool = False) -> Future:
+        """One chunk of pages to the pool (or extracted here and now when ``inline`` or with one
+        worker); the future's result is the chunk's results, in order."""
+        if inline or self.workers == 1:
+            done: Future = Future()
+            done.set_result(_extract_batch(list(pages), self.matcher))
+            return done
+        return self._get_pool().submit(_extract_batch, list(pages))
+
     def extract(self, pages: Sequence[FetchedPage]) -> list[Article | Rejected]:
         """Extract ``pages`` and wait for the results (input order kept)."""
         return self.submit(pages)()

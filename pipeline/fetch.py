@@ -13,6 +13,7 @@ says what went wrong, so one bad feed or page never stops a run.
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 import time
 from collections.abc import Coroutine, Sequence
@@ -193,6 +194,103 @@ async def fetch_all_async(requests: Sequence[Request], settings: FetchSettings,
                 on_done(resp)
             return resp
         return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+class FetchStream:
+    """Fetch requests in a background thread and hand each response over as it arrives.
+
+    The same caps as :func:`fetch_all` apply (all hosts, per host, delay between starts), plus a
+    window: at most ``window`` requests are admitted (in flight, or fetched and not yet taken with
+    :meth:`get`). A slow consumer holds the fetcher back, so memory stays bounded however many
+    requests there are. Requests start in the order given.
+    """
+
+    _END = object()
+
+    def __init__(self, requests: Sequence[Request], settings: FetchSettings, accept: str = "*/*",
+                 guard: bool = False, window: int = 256) -> None:
+        self._requests = list(requests)
+        self._settings = settings
+        self._accept = accept
+        self._guard = guard
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._room = threading.Semaphore(max(1, window))
+        self._stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._main: asyncio.Task[Any] | None = None
+        self._ended = False
+        self._thread = threading.Thread(target=self._run, name="newsmon-page-fetch", daemon=True)
+
+    def start(self) -> FetchStream:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._produce())
+        except BaseException as exc:  # handed to the consumer's thread by get()
+            if not self._stop.is_set():
+                self._queue.put(exc)
+        finally:
+            self._queue.put(self._END)
+
+    async def _produce(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
+        s = self._settings
+        limiter = HostLimiter(s.per_host_concurrency, s.per_host_delay_s)
+        global_sem = asyncio.Semaphore(s.concurrency)
+        async with make_client(s, guard=self._guard and not s.allow_private_networks) as client:
+            async def one(req: Request) -> None:
+                self._queue.put(await _fetch_one(client, req, s, limiter, global_sem, self._accept))
+
+            tasks = []
+            for req in self._requests:
+                if not self._room.acquire(blocking=False):
+                    await self._loop.run_in_executor(None, self._room.acquire)
+                if self._stop.is_set():
+                    break
+                tasks.append(asyncio.create_task(one(req)))
+            if self._stop.is_set():
+                for t in tasks:
+                    t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=self._stop.is_set())
+
+    def get(self, timeout: float | None = None) -> Response | None:
+        """The next response to arrive; None once every request has been answered.
+
+        Raises ``queue.Empty`` after ``timeout`` seconds without a response, and re-raises an
+        error of the fetching thread itself (responses carry their own errors)."""
+        if self._ended:
+            return None
+        item = self._queue.get(timeout=timeout)
+        if item is self._END:
+            self._ended = True
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        self._room.release()
+        return item
+
+    def close(self) -> None:
+        """Stop fetching (requests in flight are cancelled) and wait for the thread to end."""
+        if not self._thread.is_alive():
+            return
+        self._stop.set()
+        self._room.release(len(self._requests) + 1)
+        loop, main = self._loop, self._main
+        if loop is not None and main is not None:
+            try:
+                loop.call_soon_threadsafe(main.cancel)
+            except RuntimeError:  # the loop has just closed
+                pass
+        self._thread.join(timeout=30)
+
+    def __enter__(self) -> FetchStream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

@@ -1,6 +1,6 @@
 """One ingest pass, as plain functions the Prefect flow wires together.
 
-    fetch_feeds -> select_entries -> fetch_pages -> Extractor -> store_batch -> finish
+    fetch_feeds -> select_entries -> PageStream (fetch -> extract, streamed) -> store_batch -> finish
 
 Each function takes what it needs and returns values; none of them knows about Prefect, so every
 stage runs (and is tested) without the engine. Every entry ends in exactly one outcome.
@@ -8,9 +8,11 @@ stage runs (and is tested) without the engine. Every entry ends in exactly one o
 
 from __future__ import annotations
 
+import queue
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +20,7 @@ from pipeline import feedhealth, neardup, netguard, stories
 from pipeline.articles import Article, FetchedPage, Rejected, classify_response
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
-from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, Request, Response, fetch_all
+from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, FetchStream, Request, Response, fetch_all
 from pipeline.outcomes import ORDER, RETRYABLE, Outcome
 from pipeline.store import Store, utcnow
 from pipeline.urls import canonical_url, fetch_url, host_of
@@ -261,20 +263,22 @@ def interleave_by_host(entries: Sequence[Entry]) -> list[Entry]:
     return out
 
 
-def fetch_pages(entries: Sequence[Entry], settings: Settings,
-                progress: Progress | None = None) -> list[FetchedPage | Rejected]:
-    """Fetch each entry's page (concurrently, politely) and classify the response.
-
-    Links come from feed content, so the SSRF guard applies; a feed configured on a private address
-    (an intranet feed) may still link to its own host.
-    """
+def page_requests(entries: Sequence[Entry], settings: Settings) -> list[Request]:
+    """One request per entry's page. Links come from feed content, so the SSRF guard applies; a
+    feed configured on a private address (an intranet feed) may still link to its own host."""
     private_feed: dict[str, frozenset[str]] = {}
     for e in entries:
         if e.feed_url not in private_feed:
             host = host_of(e.feed_url)
             private_feed[e.feed_url] = frozenset({host}) if netguard.is_private_host(host) else frozenset()
-    reqs = [Request(e.link, key=e, max_bytes=settings.fetch.max_page_bytes, allow_private=private_feed[e.feed_url])
+    return [Request(e.link, key=e, max_bytes=settings.fetch.max_page_bytes, allow_private=private_feed[e.feed_url])
             for e in entries]
+
+
+def fetch_pages(entries: Sequence[Entry], settings: Settings,
+                progress: Progress | None = None) -> list[FetchedPage | Rejected]:
+    """Fetch each entry's page (concurrently, politely) and classify the response."""
+    reqs = page_requests(entries, settings)
     done = [0]
 
     def tick(_: Response) -> None:
@@ -284,6 +288,105 @@ def fetch_pages(entries: Sequence[Entry], settings: Settings,
 
     responses = fetch_all(reqs, settings.fetch, PAGE_ACCEPT, tick, guard=True)
     return [classify_response(r.request.key, r) for r in responses]
+
+
+class PageStream:
+    """Pages fetched and extracted as one stream, handed over in batches for storing.
+
+    A page goes to extraction as soon as it arrives, in chunks of ``chunk`` pages, so fetching,
+    extraction and storing overlap all the time instead of batch by batch (lock-step batches left
+    the extraction workers idle while the slowest page of each batch arrived). Memory is bounded:
+    at most ``window`` pages fetched and not yet handed to extraction, at most ``max_chunks``
+    chunks submitted and not yet collected.
+
+    ``submit(pages)`` starts extracting a chunk and returns a handle with ``done()`` and
+    ``result()`` (a ``concurrent.futures.Future``, for one). Each batch comes back in the order
+    of ``entries``; batches follow the order extraction finished.
+    """
+
+    def __init__(self, entries: Sequence[Entry], settings: Settings, submit: Callable[[list[FetchedPage]], Any],
+                 progress: Progress | None = None, *, chunk: int = 8, workers: int = 2,
+                 max_chunks: int | None = None, window: int = 256) -> None:
+        self.entries = list(entries)
+        self.settings = settings
+        self.submit = submit
+        self.progress = progress
+        self.chunk = max(1, chunk)
+        self.workers = max(1, workers)
+        self.max_chunks = max_chunks or 6 * self.workers
+        self.window = window
+        self._rank = {e.canonical_url: i for i, e in enumerate(self.entries)}
+        # Where the consumer's thread waited (seconds): for pages to arrive, for extraction.
+        self.stats: dict[str, float] = {"wait_pages_s": 0.0, "wait_extraction_s": 0.0, "chunks": 0}
+
+    def _ordered(self, results: list[Article | Rejected]) -> list[Article | Rejected]:
+        return sorted(results, key=lambda r: self._rank.get(r.entry.canonical_url, len(self._rank)))
+
+    def batches(self, size: int) -> Iterator[list[Article | Rejected]]:
+        """Extracted articles and rejected pages, ``size`` at a time, as they are ready."""
+        if not self.entries:
+            return
+        total = len(self.entries)
+        inflight: deque[Any] = deque()
+        chunk: list[FetchedPage] = []
+        ready: list[Article | Rejected] = []
+        fetched_all = False
+        pages = 0
+
+        def send() -> None:
+            inflight.append(self.submit(chunk[:]))
+            self.stats["chunks"] += 1
+            chunk.clear()
+
+        def oldest() -> list[Article | Rejected]:
+            t = time.perf_counter()
+            out = inflight.popleft().result()
+            self.stats["wait_extraction_s"] += time.perf_counter() - t
+            return out
+
+        with FetchStream(page_requests(self.entries, self.settings), self.settings.fetch, PAGE_ACCEPT,
+                         guard=True, window=self.window) as stream:
+            while True:
+                while inflight and inflight[0].done():  # collect finished chunks, oldest first
+                    ready.extend(inflight.popleft().result())
+                if len(ready) >= size or (fetched_all and not inflight and not chunk and ready):
+                    out, ready = ready[:size], ready[size:]
+                    yield self._ordered(out)
+                    continue
+                if fetched_all:
+                    if chunk:
+                        send()
+                    elif inflight:
+                        ready.extend(oldest())
+                    else:
+                        return
+                    continue
+                if len(inflight) >= self.max_chunks:  # the pool has enough work: wait for it
+                    ready.extend(oldest())
+                    continue
+                t = time.perf_counter()
+                try:
+                    resp = stream.get(timeout=0.05 if (inflight or chunk) else None)
+                except queue.Empty:
+                    self.stats["wait_pages_s"] += time.perf_counter() - t
+                    # Nothing arrived: a part chunk goes now rather than leave a worker idle.
+                    if chunk and len(inflight) < self.workers:
+                        send()
+                    continue
+                self.stats["wait_pages_s"] += time.perf_counter() - t
+                if resp is None:
+                    fetched_all = True
+                    continue
+                pages += 1
+                if self.progress:
+                    self.progress("pages", pages, total)
+                page = classify_response(resp.request.key, resp)
+                if isinstance(page, FetchedPage):
+                    chunk.append(page)
+                    if len(chunk) >= self.chunk:
+                        send()
+                else:
+                    ready.append(page)
 
 
 def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejected],

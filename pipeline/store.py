@@ -157,6 +157,39 @@ class Store:
             self.con.unregister("_newsmon_batch")
         return len(rows)
 
+    def _upsert_arrow(self, table: str, keys: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                      types: dict[str, pa.DataType] | None = None, update: str = "") -> int:
+        """Insert rows whose key is new; with ``update`` (SET clause: ``t`` is the stored row, ``b``
+        the new one), update the rows whose key is already stored. The first row of a key wins
+        within ``rows``. The growing tables have no unique indexes (migration 0008), so this is how
+        their keys stay unique; the run lock makes this process the only writer."""
+        if not rows:
+            return 0
+        idx = [columns.index(k) for k in keys]
+        seen: set[tuple[Any, ...]] = set()
+        unique = []
+        for r in rows:
+            k = tuple(r[i] for i in idx)
+            if k not in seen:
+                seen.add(k)
+                unique.append(r)
+        arrays = {}
+        for i, col in enumerate(columns):
+            typ = (types or {}).get(col)
+            values = [r[i] for r in unique]
+            arrays[col] = pa.array(values, type=typ) if typ is not None else pa.array(values)
+        self.con.register("_newsmon_batch", pa.table(arrays))
+        try:
+            on = " AND ".join(f"t.{k} = b.{k}" for k in keys)
+            cols = ", ".join(columns)
+            if update:
+                self.con.execute(f"UPDATE {table} AS t SET {update} FROM _newsmon_batch AS b WHERE {on}")
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {', '.join('b.' + c for c in columns)} "
+                             f"FROM _newsmon_batch AS b WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {on})")
+        finally:
+            self.con.unregister("_newsmon_batch")
+        return len(unique)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         self.con.execute("BEGIN TRANSACTION")
@@ -218,15 +251,14 @@ class Store:
         save_validators)."""
         now = utcnow()
         with self.transaction():
-            self._insert_arrow(
-                "run_feed",
+            self._upsert_arrow(
+                "run_feed", ["run_id", "feed_url"],
                 ["run_id", "feed_url", "feed_name", "status", "http_status", "error", "entries", "new_entries", "elapsed_s"],
                 [(run_id, r["feed_url"], r["feed_name"], r["status"], r.get("http_status"), r.get("error"),
                   r.get("entries", 0), r.get("new_entries", 0), r.get("elapsed_s")) for r in results],
                 types={"http_status": pa.int32(), "error": pa.string(), "elapsed_s": pa.float64()},
-                conflict="ON CONFLICT DO UPDATE SET status = excluded.status, http_status = excluded.http_status, "
-                         "error = excluded.error, entries = excluded.entries, new_entries = excluded.new_entries, "
-                         "elapsed_s = excluded.elapsed_s")
+                update="status = b.status, http_status = b.http_status, error = b.error, entries = b.entries, "
+                       "new_entries = b.new_entries, elapsed_s = b.elapsed_s")
             states = [r for r in results if r["status"] != "skipped"]
             self._insert_arrow(
                 "feed_state",
@@ -403,14 +435,13 @@ class Store:
         data = [(r["feed_url"], r["entry_key"], r["feed_name"], r.get("guid"), r["link"], r["canonical_url"],
                  r.get("title"), r.get("published_at"), r["outcome"], r.get("reason"), r.get("http_status"),
                  r.get("final_url"), r.get("article_id"), 1, run_id, run_id, now, now) for r in rows]
-        self._insert_arrow(
-            "entry_outcome", cols, data,
+        self._upsert_arrow(
+            "entry_outcome", ["feed_url", "entry_key"], cols, data,
             types={"guid": pa.string(), "title": pa.string(), "published_at": pa.timestamp("us"),
                    "reason": pa.string(), "http_status": pa.int32(), "final_url": pa.string(), "article_id": pa.int64()},
-            conflict="ON CONFLICT DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason, "
-                     "http_status = excluded.http_status, final_url = excluded.final_url, article_id = excluded.article_id, "
-                     "attempts = entry_outcome.attempts + 1, last_run_id = excluded.last_run_id, "
-                     "last_seen_at = excluded.last_seen_at")
+            update="outcome = b.outcome, reason = b.reason, http_status = b.http_status, final_url = b.final_url, "
+                   "article_id = b.article_id, attempts = t.attempts + 1, last_run_id = b.last_run_id, "
+                   "last_seen_at = b.last_seen_at")
 
     # -- articles ---------------------------------------------------------------------------
     ARTICLE_COLUMNS = ["id", "url", "canonical_url", "final_url", "guid", "title", "author", "published_at",
@@ -430,9 +461,9 @@ class Store:
     def insert_urls(self, rows: Sequence[tuple[str, int, str, str, str | None]]) -> int:
         """Record (canonical_url, article_id, url, kind, feed); a URL already known keeps its first owner."""
         now = utcnow()
-        return self._insert_arrow("article_url", ["canonical_url", "article_id", "url", "kind", "feed", "first_seen_at"],
-                                  [(*r, now) for r in rows], {"feed": pa.string(), "article_id": pa.int64()},
-                                  conflict="ON CONFLICT DO NOTHING")
+        return self._upsert_arrow("article_url", ["canonical_url"],
+                                  ["canonical_url", "article_id", "url", "kind", "feed", "first_seen_at"],
+                                  [(*r, now) for r in rows], {"feed": pa.string(), "article_id": pa.int64()})
 
     # -- theme matches ----------------------------------------------------------------------
     def upsert_matches(self, rows: Sequence[tuple[int, Any]]) -> int:
@@ -440,13 +471,12 @@ class Store:
         now = utcnow()
         data = [(aid, s.theme_id, float(s.score), bool(s.matched), s.passage or None, s.baseline_passage or None,
                  list(getattr(s, "concepts", ()) or ()), now) for aid, s in rows]
-        return self._insert_arrow(
-            "theme_match", ["article_id", "theme_id", "score", "matched", "passage", "baseline_passage", "concepts",
-                            "scored_at"], data,
+        return self._upsert_arrow(
+            "theme_match", ["article_id", "theme_id"],
+            ["article_id", "theme_id", "score", "matched", "passage", "baseline_passage", "concepts", "scored_at"], data,
             {"passage": pa.string(), "baseline_passage": pa.string(), "concepts": pa.list_(pa.string())},
-            conflict="ON CONFLICT DO UPDATE SET score = excluded.score, matched = excluded.matched, "
-                     "passage = excluded.passage, baseline_passage = excluded.baseline_passage, "
-                     "concepts = excluded.concepts, scored_at = excluded.scored_at")
+            update="score = b.score, matched = b.matched, passage = b.passage, baseline_passage = b.baseline_passage, "
+                   "concepts = b.concepts, scored_at = b.scored_at")
 
     # -- baselines --------------------------------------------------------------------------
     def load_baselines(self, items: Sequence[tuple[str, str, list[str]]]) -> int:

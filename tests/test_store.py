@@ -93,3 +93,67 @@ def test_busy_database_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def _outcome(key: str, outcome: str, article_id: int | None = None) -> dict:
+    return {"feed_url": "https://e.com/feed", "entry_key": key, "feed_name": "e", "link": key, "canonical_url": key,
+            "outcome": outcome, "reason": outcome, "article_id": article_id}
+
+
+def test_upserts_keep_one_row_per_key_without_unique_indexes(tmp_path: Path) -> None:
+    """Migration 0008 dropped the growing tables' unique indexes; the store's upserts keep keys unique."""
+    with open_store(tmp_path / "u.duckdb") as store:
+        store.record_outcomes("r1", [_outcome("a", "fetch_failed"), _outcome("b", "new", 1)])
+        store.record_outcomes("r2", [_outcome("a", "new", 2), _outcome("c", "new", 3), _outcome("c", "no_text")])
+        rows = store.con.execute("SELECT entry_key, outcome, attempts, first_run_id, last_run_id FROM entry_outcome "
+                                 "ORDER BY 1").fetchall()
+        assert rows == [("a", "new", 2, "r1", "r2"), ("b", "new", 1, "r1", "r1"), ("c", "new", 1, "r2", "r2")]
+        store.insert_urls([("https://e.com/x", 1, "https://e.com/x", "canonical", None),
+                           ("https://e.com/x", 2, "https://e.com/x?a", "alias", None)])
+        store.insert_urls([("https://e.com/x", 3, "https://e.com/x?b", "alias", None)])
+        assert store.lookup_urls(["https://e.com/x"]) == {"https://e.com/x": 1}  # the first owner keeps it
+        assert store.con.execute("SELECT count(*) FROM article_url").fetchone()[0] == 1
+
+        class Score:
+            def __init__(self, score: float) -> None:
+                self.theme_id, self.score, self.matched = "t", score, score > 0.5
+                self.passage = self.baseline_passage = "p"
+
+        store.upsert_matches([(1, Score(0.2))])
+        store.upsert_matches([(1, Score(0.9))])
+        assert store.con.execute("SELECT score, matched FROM theme_match").fetchall() == [(0.9, True)]
+        store.save_feed_results("r1", [{"feed_url": "https://e.com/feed", "feed_name": "e", "status": "skipped",
+                                        "entries": 1}])
+        store.save_feed_results("r1", [{"feed_url": "https://e.com/feed", "feed_name": "e", "status": "skipped",
+                                        "entries": 5}])
+        assert store.con.execute("SELECT entries FROM run_feed").fetchall() == [(5,)]
+
+
+def test_migration_0008_keeps_an_older_databases_rows_and_drops_its_indexes(tmp_path: Path) -> None:
+    from pipeline.store import utcnow
+
+    old_sql = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, old_sql)
+    for p in (old_sql / "migrations").glob("0008_*.sql"):
+        p.unlink()
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    old = Store(con, db, old_sql)
+    old.migrate()
+    old.insert_articles([{"id": i, "url": f"https://e.com/{i}", "canonical_url": f"https://e.com/{i}",
+                          "fetched_at": utcnow(), "text": "body", "text_hash": f"h{i}", "run_id": "r"} for i in (1, 2)])
+    old.record_outcomes("r", [_outcome("a", "new", 1)])
+    assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'article'").fetchone()[0] == 1
+    con.close()
+    with open_store(db) as store:
+        assert store.pending_migrations() == []
+        assert store.con.execute("SELECT id, canonical_url FROM article ORDER BY id").fetchall() == [
+            (1, "https://e.com/1"), (2, "https://e.com/2")]
+        assert store.con.execute("SELECT count(*) FROM entries").fetchone()[0] == 1
+        for table in ("article", "entry_outcome", "theme_match", "article_url", "run_feed"):
+            n = store.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND "
+                                  "constraint_type IN ('PRIMARY KEY', 'UNIQUE')", [table]).fetchone()[0]
+            assert n == 0, table
+        assert store.con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0] == 0
+        assert store.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'alert' AND "
+                                 "constraint_type = 'PRIMARY KEY'").fetchone()[0] == 1  # never sent twice
