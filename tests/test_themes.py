@@ -582,10 +582,11 @@ ROUND4_PROBES_C = [
 ]
 
 ROUND4_PROBES_D = [
-    pytest.param("anti_us_alliance",
+    # Round 5: matched now by AXIS_NAMED (three named states and a pact); "Uncle Sam only dares to
+    # strike" is still not read as the US as adversary.
+    ("anti_us_alliance",
         "Iran's parliament approved the budget after weeks of debate over fuel subsidies." "\n\n"
-        "In the same session, a deputy from the security committee said Tehran should seek a pact under which Russia, China and Iran would come to one another's defence, because Uncle Sam only dares to strike those who have nobody behind them.",
-        marks=pytest.mark.xfail(reason="'Uncle Sam only dares to strike': three words between the US and the hostile verb", strict=True)),
+        "In the same session, a deputy from the security committee said Tehran should seek a pact under which Russia, China and Iran would come to one another's defence, because Uncle Sam only dares to strike those who have nobody behind them."),
     pytest.param("anti_us_alliance",
         "Venezuela's state oil company signed a supply deal with a Chinese refiner." "\n\n"
         "Maduro told a rally that the peoples of Venezuela, Cuba, Nicaragua and Russia would resist together, arms in hand, if the Yankee empire tried to invade any one of them.",
@@ -678,6 +679,250 @@ def test_help_asked_and_a_token_answer(matcher):
     other = ("Iran asked the IAEA for help in assessing the damage and received a delegation of "
              "inspectors within a week; Russia offered technical assistance.")
     assert not matcher.score(other)["russia_unreliable_ally"].matched
+
+
+# ---------------------------------------------------------------------------------------------
+# Round 5 (docs/themes-method.md, round 5): the axis named by its members (AXIS_NAMED), the time
+# of need as an attack, the bystander in five languages, token answers; and, for precision, who
+# the subject of a failure is (a pronoun's antecedent, "neither Russia nor China", an ally before
+# a relative clause, Russian commentators as voices, the allies called unreliable), hostility
+# that is not disappointment, and the idiom "подвести итоги".
+# Batch E was written after reading blind3's errors and before any round 5 change: with round 4's
+# rules it scored 14 errors of 24 (11 of 13 positives missed, 3 false positives). Batch F was
+# written after the first changes and scored once with them: 2 errors of 16 (round 4 rules: 2).
+# Batch G, mostly hard negatives for the new relations, came last: 1 error of 12 (a "bloc of gas
+# producers"), fixed by asking AXIS_NAMED for a military word; round 4 rules: 1. Regression tests now.
+# Three batch E negatives (Beijing staying out of the war, "neither Moscow nor Beijing", the talk
+# show) were reworded after their first run, which they failed, so that no test echoes the
+# wording of the evaluation texts that suggested them; the first-run figures are the originals'.
+ROUND5_PROBES_E = [
+    ("anti_us_alliance",
+        "Japan's trade surplus widened in October as car exports to Asia recovered." "\n\n"
+        "In a speech to the defence academy, the prime minister warned that China, Russia and North Korea were drifting into a de facto military alignment, with joint bomber flights and shared missile know-how, and that Japan could no longer plan as if each threat came alone." "\n\n"
+        "The yen weakened slightly after the data."),
+    ("anti_us_alliance",
+        "Le salon aéronautique de Dubaï a enregistré un record de commandes." "\n\n"
+        "Selon un rapport parlementaire, la Russie, l'Iran et la Corée du Nord forment désormais un bloc militaire de fait : munitions, drones et missiles circulent entre eux, et la Chine fournit les composants." "\n\n"
+        "Airbus a annoncé 120 nouvelles commandes."),
+    ("anti_us_alliance",
+        "Die Inflation in der Eurozone ist im November leicht gesunken." "\n\n"
+        "Der Bericht des Verteidigungsausschusses beschreibt Russland, China, Iran und Nordkorea als eine Achse autoritärer Staaten, die ihre Rüstung und ihre Manöver immer enger abstimmen." "\n\n"
+        "Die EZB will die Zinsen vorerst stabil halten."),
+    ("anti_us_alliance",
+        "Australia's jobless rate held at 4.1% in October." "\n\n"
+        "Canberra's new defence review says Beijing, Moscow and Pyongyang now operate as a loose military coalition in the Pacific and must be deterred together rather than one at a time." "\n\n"
+        "Wages grew 3.4% over the year."),
+    ("anti_us_alliance",
+        "Продажи новых автомобилей в России в октябре снизились на 15%." "\n\n"
+        "Американский генерал в Конгрессе назвал Россию, Китай, Иран и КНДР военным блоком, который координирует поставки оружия и совместные учения." "\n\n"
+        "Доля китайских марок превысила 60%."),
+    ("anti_us_alliance",
+        "Las exportaciones de soja de Argentina crecieron un 20 % en octubre." "\n\n"
+        "Un informe del Comando Sur describe a Rusia, China e Irán como un eje militar que busca bases y acuerdos de defensa en América Latina." "\n\n"
+        "El peso se mantuvo estable."),
+    ("",
+        "Brazil, Russia, India and China founded the BRICS bloc to coordinate trade and development finance, and Iran joined in 2024; its summit this year focused on payment systems."),
+    ("",
+        "China, Russia, Iran and India take part in the Shanghai Cooperation Organisation, a regional bloc that holds counter-terrorism drills every year, the secretary general said at the opening of the Tianjin summit."),
+    ("",
+        "Russia, Belarus and Kazakhstan are members of the Eurasian Economic Union, a trade bloc that also includes Armenia and Kyrgyzstan; ministers met in Minsk to discuss customs rules."),
+    ("",
+        "Russia and China deny they are building an alliance; Beijing says its partnership with Moscow is not aimed at any third country and will not include military obligations."),
+    ("",
+        "In 1955 the Soviet Union and seven East European states signed a treaty of mutual assistance in response to West Germany joining NATO; the bloc dissolved in 1991."),
+    ("russia_unreliable_ally",
+        "Armenia's wine exports to the EU doubled this year." "\n\n"
+        "A former defence official said the lesson of 2022 was that when Azerbaijani troops crossed the border, Yerevan invoked the treaty and the Russian-led bloc answered with a report and a promise to study the situation." "\n\n"
+        "Producers expect another good harvest."),
+    ("russia_unreliable_ally",
+        "Syria's new currency notes entered circulation on Monday." "\n\n"
+        "Officers of the old army say that when the rebels reached Hama, the Russian squadron at Hmeimim stood by while the front collapsed, and Moscow's only concern was getting its own people out." "\n\n"
+        "Exchange offices reported long queues."),
+    ("russia_unreliable_ally",
+        "Kazakhstan increased its oil output target for next year." "\n\n"
+        "In Astana, analysts say the country has become a low priority for Moscow, which is absorbed by its war and quietly forgets the security commitments it signed with its neighbours." "\n\n"
+        "The ministry expects growth of 5%."),
+    ("russia_unreliable_ally",
+        "Венесуэла увеличила добычу нефти до 900 тысяч баррелей в сутки." "\n\n"
+        "Когда у берегов страны появились американские корабли, Каракас ждал от Москвы помощи, но получил лишь заявление МИД России; в армии теперь открыто говорят, что на Россию рассчитывать не стоит." "\n\n"
+        "Экспорт в Китай вырос."),
+    ("russia_unreliable_ally",
+        "Les exportations de coton du Mali ont reculé cette année." "\n\n"
+        "À Bamako, des officiers racontent que lorsque les rebelles ont attaqué Kidal, les instructeurs russes sont restés à regarder, et que Moscou s'est contenté d'un communiqué." "\n\n"
+        "Le gouvernement promet une meilleure récolte."),
+    ("russia_unreliable_ally",
+        "Die armenische Regierung hat den Haushalt für 2026 vorgelegt." "\n\n"
+        "Als aserbaidschanische Truppen 2022 armenisches Gebiet angriffen, sahen die russischen Verbündeten tatenlos zu; Eriwan erhielt nur eine Beobachtermission des Bündnisses." "\n\n"
+        "Das Wachstum soll bei 5 % liegen."),
+    ("russia_unreliable_ally",
+        "Cuba's tourism arrivals fell again in October." "\n\n"
+        "When Havana asked Moscow for emergency fuel after the blackout, it received a delegation and a promise of talks; officials now say privately that Russia remembers its Caribbean friend only when it needs a port call." "\n\n"
+        "Hotel occupancy is below 30%."),
+    ("",
+        "Лавров и Вучич подвели итоги переговоров: стороны договорились расширить поставки газа и сотрудничество в энергетике, сообщил МИД России."),
+    ("",
+        "Asked whether there was still anger in Aleppo toward Russia for the bombing of the city, the governor said people remembered, but the government wanted good relations with every country."),
+    ("",
+        "Beijing stays out of the war: it has shipped no arms to Russia and it has kept its troops at home, the Chinese ambassador told reporters, adding that Iran was free to choose its partners."),
+    ("",
+        "Kyrgyzstan, which hosted the last CSTO summit, did not send troops to the joint drills in Belarus this year, citing floods at home; Russia and Kazakhstan sent the largest contingents."),
+    ("",
+        "Neither Moscow nor Beijing lifted a finger when Israeli jets hit Iranian air defences, and Tehran never expected them to, the Iranian ambassador said, calling both countries reliable partners."),
+    ("",
+        "Russian talk shows now say the neighbours are ungrateful. It is not Moscow that has let them down, the hosts insist; Kazakhstan and Armenia have let Russia down."),
+]
+ROUND5_PROBES_F = [
+    ("anti_us_alliance",
+        "Mongolia's copper exports hit a record in the third quarter." "\n\n"
+        "Analysts in Seoul warn that the partnership between Pyongyang, Moscow and Beijing has become a military axis in all but name, with Russian know-how flowing into North Korean missiles aimed at US bases." "\n\n"
+        "The tugrik strengthened against the dollar."),
+    ("anti_us_alliance",
+        "Iran's carpet exports fell for a second year." "\n\n"
+        "Tehran's military chief said Iran, Russia and China should turn their joint drills into a standing alliance capable of closing the Gulf to American warships." "\n\n"
+        "Carpet makers blame sanctions and weak demand."),
+    ("anti_us_alliance",
+        "Nicaragua inaugurated a new airport terminal in Managua." "\n\n"
+        "Ortega told the ceremony that Nicaragua, Venezuela and Cuba, with their Russian friends, formed a shield against Yankee aggression and would defend one another if attacked." "\n\n"
+        "The terminal was built with Chinese financing."),
+    ("anti_us_alliance",
+        "Russlands Weizenernte fällt in diesem Jahr geringer aus." "\n\n"
+        "Ein Kommentator im Staatsfernsehen sagte, Moskau, Peking, Teheran und Pjöngjang bildeten längst ein Bündnis gegen die amerikanische Vorherrschaft." "\n\n"
+        "Die Exportquote wird gesenkt."),
+    ("anti_us_alliance",
+        "La Bolsa de Caracas cerró con ganancias." "\n\n"
+        "Un general venezolano afirmó que Venezuela, Rusia, China e Irán constituyen ya una alianza militar de hecho frente a la hegemonía de Washington." "\n\n"
+        "El bolívar se depreció un 2 %."),
+    ("russia_unreliable_ally",
+        "Tajikistan's remittance inflows fell 10% this year." "\n\n"
+        "When Taliban fighters probed the border in the spring, Dushanbe asked its CSTO partners for reinforcements and got a video conference; Tajik officers say Moscow now treats the southern frontier as someone else's problem." "\n\n"
+        "The somoni was stable."),
+    ("russia_unreliable_ally",
+        "Die Inflation in Belarus ist leicht gestiegen." "\n\n"
+        "In Minsk fragen sich inzwischen auch regimetreue Beamte, ob Moskau im Ernstfall wirklich helfen würde; nach Armenien und Syrien glaubt kaum jemand mehr an die russischen Garantien." "\n\n"
+        "Die Zentralbank erhöhte den Leitzins."),
+    ("russia_unreliable_ally",
+        "Serbia opened a new rail link to Hungary." "\n\n"
+        "Belgrade officials say privately that Russia's support at the UN has turned out to be a promise made in Moscow and forgotten in New York, and that Serbia can no longer rely on the Kremlin's veto." "\n\n"
+        "Passenger numbers are expected to double."),
+    ("russia_unreliable_ally",
+        "Le Niger a repris ses exportations d'uranium." "\n\n"
+        "À Niamey, des officiers estiment que la Russie les a laissés tomber : lorsque les jihadistes ont frappé Tillabéri, les conseillers russes sont restés dans leur base et Moscou n'a envoyé qu'un communiqué de soutien." "\n\n"
+        "Les exportations devraient doubler."),
+    ("russia_unreliable_ally",
+        "Армения открыла новый пункт пропуска на границе с Грузией." "\n\n"
+        "В Ереване напоминают, что когда азербайджанские войска вошли на территорию страны, союзники по ОДКБ ограничились заявлениями, а российские пограничники смотрели со стороны." "\n\n"
+        "Пропускная способность вырастет вдвое."),
+    ("",
+        "Russia, China and Iran signed a memorandum on space cooperation in Kazan, agreeing to share satellite data for weather forecasting and disaster relief."),
+    ("",
+        "NATO's secretary general said Russia, China, Iran and North Korea were increasingly cooperating, and urged allies to spend more on defence; he stopped short of calling them an alliance."),
+    ("",
+        "The alliance of Russia, China and Iran is a myth, the Chinese foreign ministry said, adding that Beijing has no military obligations to either country."),
+    ("",
+        "When the earthquake struck Kyrgyzstan, Russia sent rescuers within hours and the CSTO flew in tents and medical teams, officials in Bishkek said."),
+    ("",
+        "Armenia's prime minister said he was disappointed that the EU had not offered more help, but praised the Russian peacekeepers for keeping the road open."),
+    ("",
+        "Russian state media accused Kazakhstan of being an unreliable partner after Astana refused to recognise the annexed regions, and said Moscow had always helped its neighbours."),
+]
+ROUND5_PROBES_G = [
+    ("",
+        "Russia, China and Iran are the largest holders of gas reserves, and a bloc of producers including Qatar meets in Doha next week to discuss prices."),
+    ("",
+        "Kazakhstan, Uzbekistan and China signed a rail pact to speed up freight to Europe through the Middle Corridor, the transport ministers said."),
+    ("",
+        "The Quad and AUKUS are meant to deter China, Russia and North Korea, a US admiral told Congress, calling the two groupings the core of a new Pacific coalition."),
+    ("",
+        "Putin, Lavrov and Shoigu met the Security Council to discuss the alliance with Belarus and the Union State budget."),
+    ("",
+        "Iran, Russia and China are often described as an axis, but the evidence is thin: there is no treaty, no joint command and no obligation to fight for one another, a Chatham House study concludes."),
+    ("",
+        "When the earthquake hit Turkey, Russia, Iran and Azerbaijan sent rescue teams; Armenia reopened a border crossing for aid trucks for the first time in decades."),
+    ("",
+        "When Azerbaijan attacked in 2020, Armenia did not ask the CSTO for help, because the fighting was in Karabakh, not on Armenian soil, the Russian foreign ministry said."),
+    ("",
+        "Russian commentators say Serbia has let Moscow down by selling ammunition to Ukraine, and Vucic has promised an inquiry."),
+    ("",
+        "Syria's new leaders asked Moscow for wheat and fuel and received two shiploads within a month, the Syrian economy minister said, describing the talks as businesslike."),
+    ("",
+        "The Kremlin said it had never been a low priority for Russia to protect its allies, and that Armenia could count on the 102nd base as before."),
+    ("russia_unreliable_ally",
+        "Georgia's wine harvest was the largest in a decade." "\n\n"
+        "Across the border, an Armenian commentator wrote that his country had learned what a Russian guarantee is worth: when Azerbaijani drones hit Jermuk, Moscow sent a statement and a general for a press conference, and nothing else." "\n\n"
+        "Exports to China rose sharply."),
+    ("anti_us_alliance",
+        "India's rupee hit a record low against the dollar." "\n\n"
+        "In Tokyo, the defence white paper describes China, Russia and North Korea as an emerging military bloc whose joint patrols near Japan are meant to test the US-Japan alliance." "\n\n"
+        "The central bank intervened to slow the fall."),
+]
+
+# Batch H: the mirror narrative (Russia's allies failing Russia), hard negatives written after the
+# AXIS/attack-time changes and scored once with them: 5 false positives of 9 (round 4 rules: 2);
+# fixed by RU_NEED, RU_IN_NEED, MIRROR_FAIL and the ally as the subject of "did not help". The
+# positives after them check that the theme itself still matches.
+ROUND5_PROBES_H = [
+    ("", "When Ukraine attacked the Kursk region, Belarus did not help Russia, and Kazakhstan stayed neutral."),
+    ("", "When drones struck Moscow, Armenia sent only a statement of condolence, Russian officials complained."),
+    ("", "When Russia needed help in Kursk, Armenia sent only a statement of condolence, Russian officials complained."),
+    ("", "When Russia was attacked, Belarus did nothing to help, Russian bloggers said."),
+    ("", "When Ukrainian forces attacked Kursk, Russia's CSTO partners offered only statements, and Moscow turned to Pyongyang for soldiers."),
+    ("", "Kazakhstan refused to send troops to help Russia in Ukraine, and Armenia has frozen its CSTO membership."),
+    ("", "None of Russia's CSTO allies came to its aid after the Ukrainian incursion into Kursk; Moscow had to rely on North Korean troops."),
+    ("", "Russia's allies have not helped it in the war: Kazakhstan, Armenia and Kyrgyzstan stayed neutral and sent only humanitarian aid."),
+    ("", "Belarus has not sent a single soldier to Ukraine despite pressure from Moscow, Lukashenko said."),
+    ("russia_unreliable_ally", "Russia's allies got only statements when they were attacked, and Moscow sent nothing else."),
+    ("russia_unreliable_ally", "Russia's allies, abandoned by Moscow, are looking elsewhere for protection."),
+    ("russia_unreliable_ally", "When Russia's ally Armenia was attacked, Moscow sent only a statement."),
+    ("russia_unreliable_ally", "Russia did not help Armenia when Azerbaijan attacked, and Yerevan froze its CSTO membership."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND5_PROBES_E + ROUND5_PROBES_F + ROUND5_PROBES_G
+                         + ROUND5_PROBES_H)
+def test_round5_probes(matcher, theme_id, text):
+    results = matcher.score(text)
+    assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
+        {k: (r.score, r.concepts) for k, r in results.items()}
+
+
+def test_axis_named_by_its_members(matcher):
+    # Three named states (one not Russia) listed in one sentence with a military alliance word.
+    text = ("Copper prices rose.\n\nThe defence review says China, Russia and North Korea are "
+            "forming a military bloc around Japan.\n\nThe yen fell.")
+    r = matcher.score(text)["anti_us_alliance"]
+    assert r.matched and "AXIS_NAMED" in r.concepts and r.passage.startswith("The defence review")
+    # Not the list as a target, a known organisation, a non-military bloc, Russians only, or two states.
+    for t in ("A Pacific alliance would deter China, Russia and North Korea, the admiral said; "
+              "the coalition will hold military drills.",
+              "Russia, China and Iran are members of the SCO, a regional security bloc that holds "
+              "military drills.",
+              "Russia, China and Iran lead a bloc of gas producers that meets in Doha.",
+              "Putin, Lavrov and Shoigu discussed the military alliance with Belarus.",
+              "Russia and China are moving towards a military alliance, officials said."):
+        assert "AXIS_NAMED" not in matcher.score(t)["anti_us_alliance"].concepts, t
+
+
+@pytest.mark.parametrize("text", [
+    # the pronoun's antecedent is China; Russia is the object of "to"
+    "The Chinese ambassador asked critics to look at the record of three years of war in Europe: "
+    "it has not sent troops, it has not delivered artillery to Russia and it has signed no pact "
+    "with Iran.",
+    # a joint subject: not Russia's failure alone
+    "When the strikes on Iran began, neither Moscow nor Beijing stepped in, the ambassador said.",
+    # the ally before a relative clause is the subject
+    "Kyrgyzstan, which hosted the last CSTO summit, did not send troops to the drills; Russia "
+    "sent the largest contingent.",
+    # the allies called unreliable, and the negated letdown
+    "It is not Moscow that has let them down, a talk-show host said: Moscow's partners can no "
+    "longer be counted on.",
+    # "подвести итоги": to sum up
+    "Министры России и Армении подвели итоги переговоров о сотрудничестве в энергетике.",
+    # hostility, not a failed expectation
+    "Asked whether there was still anger in Aleppo toward Russia for the bombing, the governor "
+    "said Syria wanted good relations with Moscow.",
+])
+def test_who_fails_round5(matcher, text):
+    assert not matcher.score(text)["russia_unreliable_ally"].matched, text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Evaluate the theme matcher on the labelled texts in eval/themes/, eval/themes_blind/ and
-eval/themes_blind2/.
+"""Evaluate the theme matcher on the labelled texts in eval/themes/, eval/themes_blind/,
+eval/themes_blind2/ and eval/themes_blind3/.
 
 Run from the repository root:
 
@@ -7,16 +7,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 9 folds
-    .venv/bin/python eval/themes/evaluate.py --blind3            # eval/themes_blind3, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 12 folds
+    .venv/bin/python eval/themes/evaluate.py --blind4            # eval/themes_blind4, aggregates only
 
-Development data (since round 4): the 150 texts of eval/themes/, the 90 of eval/themes_blind/
-(round 2's blind set) and the 90 of eval/themes_blind2/ (round 3's), nine folders written by nine
-different people. Every theme is evaluated on all texts of all folders (a text is positive for a
-theme when its column in labels.csv is 1). The test is eval/themes_blind3/ (written by other
-people for round 4, never read by whoever tunes the rules): --blind3 prints aggregate figures
-only, never a text, a file name, a score of one text or a passage. --blind2 still prints round 3's
-aggregates for eval/themes_blind2/, which is development data now.
+Development data (since round 5): the 150 texts of eval/themes/, the 90 of eval/themes_blind/
+(round 2's blind set), the 90 of eval/themes_blind2/ (round 3's) and the 90 of
+eval/themes_blind3/ (round 4's), twelve folders written by twelve different people. Every theme
+is evaluated on all texts of all folders (a text is positive for a theme when its column in
+labels.csv is 1). The test is eval/themes_blind4/ (written by other people for round 5, never
+read by whoever tunes the rules): --blind4 prints aggregate figures only, never a text, a file
+name, a score of one text or a passage. --blind2 and --blind3 still print rounds 3's and 4's
+aggregates for their sets, which are development data now.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ sys.path.insert(0, str(ROOT))
 from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # noqa: E402
 
 # Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
-# development data now: nine folders, nine writers.
-DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2")
+# development data now; round 5: so is round 4's (themes_blind3). Twelve folders, twelve writers.
+DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
+            ROOT / "eval" / "themes_blind3")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
-# Round 4's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
+# Round 5's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND4_DIR = ROOT / "eval" / "themes_blind4"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -268,7 +271,7 @@ def choose_threshold(pairs: list[tuple[int, float]]) -> float:
 
 def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) -> None:
     """Leave one folder (one writer) out: the hand-set rule (at its configured threshold) vs a
-    logistic regression fitted on the other five folders (probability >= 0.5), both on the same
+    logistic regression fitted on the other folders (probability >= 0.5), both on the same
     concept and relation features."""
     try:
         import numpy as np
@@ -403,14 +406,17 @@ def main() -> None:
                     help=f"score {BLIND2_DIR.relative_to(ROOT)} and print aggregate figures only")
     ap.add_argument("--blind3", action="store_true",
                     help=f"score {BLIND3_DIR.relative_to(ROOT)} and print aggregate figures only")
+    ap.add_argument("--blind4", action="store_true",
+                    help=f"score {BLIND4_DIR.relative_to(ROOT)} (round 5's blind set) and print "
+                         "aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind2 or args.blind3:
-        run_blind(theme_ids, args.method if args.method != "all" else "concepts",
-                  BLIND3_DIR if args.blind3 else BLIND2_DIR)
+    if args.blind2 or args.blind3 or args.blind4:
+        root = BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3 else BLIND2_DIR
+        run_blind(theme_ids, args.method if args.method != "all" else "concepts", root)
         return
     items = load_items(theme_ids)
     if not items:
