@@ -252,7 +252,8 @@ def run_newsmon(cfg: Path, work: Path, label: str, env: dict[str, str] | None = 
     report.update(label=label, wall_s=round(wall, 3), maxrss_mb=round(ru.ru_maxrss / 1024, 1),
                   cpu_s=round(ru.ru_utime + ru.ru_stime, 2), peak_tree_mb=round(sampler.peak_tree, 1),
                   peak_parts=sampler.peak_parts, cpu_by_process=sampler.cpu_by_kind(),
-                  rss_quartiles=[sampler.at_fraction(f) for f in (0.25, 0.5, 0.75, 0.99)])
+                  rss_quartiles=[sampler.at_fraction(f) for f in (0.25, 0.5, 0.75, 0.99)],
+                  rss_series=[(round(t, 1), round(m), round(tr)) for t, m, tr in sampler.samples[::5]])
     tree_cpu = ru.ru_utime + ru.ru_stime  # the run process and every descendant it waited for (workers, Prefect's server)
     farm_cpu = farm_stats.get("cpu_s", farm_cpu0) - farm_cpu0
     report.update(farm=farm_stats, farm_cpu_s=round(farm_cpu, 2), machine_busy_s=round(busy, 1),
@@ -325,10 +326,13 @@ def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
-def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = None) -> tuple[list[str], dict]:
+def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = None,
+          feeds: int | None = None) -> tuple[list[str], dict]:
     from bench.farm import Farm, FarmSpec
 
-    size = QUICK if quick else FULL
+    size = dict(QUICK if quick else FULL)
+    if feeds:  # a medium size for profiling: FULL's hosts and entries per feed, fewer feeds
+        size.update(feeds=feeds, naive=min(size["naive"], feeds * size["entries"]))
     work = Path(tempfile.mkdtemp(prefix="newsmon-throughput-")) if keep is None else keep
     work.mkdir(parents=True, exist_ok=True)
     n_articles = size["feeds"] * size["entries"]
@@ -524,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    ap.add_argument("--feeds", type=int, default=None, help="this many feeds instead of 200 (a medium run)")
     ap.add_argument("--profile", type=Path, default=None, help="attach py-spy to (a), raw stacks to this file")
     ap.add_argument("--analyse", type=Path, default=None, help="summarise a py-spy raw profile, then exit")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -534,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.analyse:
         print("\n".join(analyse_profile(args.analyse)))
         return 0
-    lines, _ = bench(quick=args.quick, keep=args.keep, profile=args.profile)
+    lines, _ = bench(quick=args.quick, keep=args.keep, profile=args.profile, feeds=args.feeds)
     print("\n".join(lines))
     if args.profile and args.profile.exists():
         print("\n".join(analyse_profile(args.profile)))
