@@ -143,13 +143,7 @@ class Store:
                       types: dict[str, pa.DataType] | None = None, conflict: str = "") -> int:
         if not rows:
             return 0
-        arrays = {}
-        for i, col in enumerate(columns):
-            values = [r[i] for r in rows]
-            typ = (types or {}).get(col)
-            arrays[col] = pa.array(values, type=typ) if typ is not None else pa.array(values)
-        batch = pa.table(arrays)
-        self.con.register("_newsmon_batch", batch)
+        self.con.register("_newsmon_batch", _arrow_table(columns, rows, types))
         try:
             cols = ", ".join(columns)
             self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _newsmon_batch {conflict}")
@@ -173,12 +167,7 @@ class Store:
             if k not in seen:
                 seen.add(k)
                 unique.append(r)
-        arrays = {}
-        for i, col in enumerate(columns):
-            typ = (types or {}).get(col)
-            values = [r[i] for r in unique]
-            arrays[col] = pa.array(values, type=typ) if typ is not None else pa.array(values)
-        self.con.register("_newsmon_batch", pa.table(arrays))
+        self.con.register("_newsmon_batch", _arrow_table(columns, unique, types))
         try:
             on = " AND ".join(f"t.{k} = b.{k}" for k in keys)
             cols = ", ".join(columns)
@@ -551,6 +540,17 @@ class Store:
         names = [r[0] for r in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
         return {n: int(self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
+
+
+def _arrow_table(columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """Rows (tuples in ``columns`` order) as an Arrow table; ``types`` for columns that may be all None."""
+    arrays = {}
+    for i, col in enumerate(columns):
+        typ = (types or {}).get(col)
+        values = [r[i] for r in rows]
+        arrays[col] = pa.array(values, type=typ) if typ is not None else pa.array(values)
+    return pa.table(arrays)
 
 
 def _connect(path: Path, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
