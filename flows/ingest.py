@@ -10,6 +10,7 @@ batches; the DuckDB writer stays in the flow's thread. Large task arguments are 
 from __future__ import annotations
 
 import contextvars
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -158,10 +159,11 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
                 inline = len(to_fetch) < settings.inline_extract_below
                 stream = lib.PageStream(to_fetch, settings, partial(extractor.submit_chunk, inline=inline),
                                         progress, chunk=PAGE_CHUNK, workers=settings.extract_workers)
-            for batch in stream.batches(settings.batch_size):
-                store_task(db, quote(state), quote(batch), quote(config))
-                if progress:
-                    progress("stored", len(state.new_article_ids), len(to_fetch))
+            with closing(stream.batches(settings.batch_size)) as batches:  # a failed store stops the fetching
+                for batch in batches:
+                    store_task(db, quote(state), quote(batch), quote(config))
+                    if progress:
+                        progress("stored", len(state.new_article_ids), len(to_fetch))
         with open_store(db, memory_limit=config.settings.db_memory_limit, migrate=False) as store:
             lib.settle_orphans(store, state)
             store.save_validators([r.as_row() for r in results])
