@@ -46,6 +46,7 @@ eval: $(STAMP)
 	$(BIN)/python eval/dupes/evaluate.py
 	$(BIN)/python eval/stories/evaluate.py
 	$(BIN)/python eval/feeds/check.py
+	$(BIN)/python eval/extraction/evaluate.py
 
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header -o requirements.lock

@@ -21,8 +21,10 @@ In one temporary directory and one farm (H hosts on 127.0.x.y, 150 ms per respon
     PageStream's own counters say where the flow's thread waited (for pages, for extraction).
 (b) bench/naive.py on the first feeds (300 articles; 60 in --quick), in a subprocess.
 (c) the CPU limit: trafilatura's extraction CPU time (process_time, one process, newsmon's
-    options) of the same pages, rendered by the farm's own code, divided by the 2 cores. Full size
-    extracts every 4th page and scales up (a systematic sample; every base page is drawn alike).
+    options: pipeline.articles.TRAFILATURA_OPTIONS) of the same pages, rendered by the farm's own
+    code, divided by the 2 cores; (c') the same with trafilatura's default options, the issue's
+    reference (newsmon's are cheaper: fast=True, no comments or tables). Full size extracts
+    every 4th page and scales up (a systematic sample; every base page is drawn alike).
     The same pass checks that the articles are distinct (text hashes, 3-shingle Jaccard).
 Then: Prefect's start-up (runs with no feeds, after one warm-up run that creates Prefect's
 database), a rerun with nothing new (every feed 304), and, for memory against history, a run with
@@ -279,13 +281,14 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
     import trafilatura
 
     from bench.farm import Corpus
+    from pipeline.articles import TRAFILATURA_OPTIONS
     from pipeline.dedupe import text_hash
     from pipeline.neardup import THRESHOLD, jaccard, shingles
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     corpus = Corpus().load()
     keys = [(f, first_seq + s) for f in range(feeds) for s in range(entries)][::every]
-    cpu = 0.0
+    cpu = cpu_default = 0.0
     sizes = []
     hashes: set[str] = set()
     by_base: dict[int, list[Any]] = {}
@@ -293,9 +296,11 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
         _, body, _, b = corpus.article(f, seq)
         sizes.append(len(body))
         c0 = time.process_time()
-        doc = trafilatura.bare_extraction(body, with_metadata=True, include_comments=False, include_tables=False,
-                                          deduplicate=False)
+        doc = trafilatura.bare_extraction(body, **TRAFILATURA_OPTIONS)
         cpu += time.process_time() - c0
+        c0 = time.process_time()
+        trafilatura.bare_extraction(body)  # trafilatura's defaults, the issue's reference
+        cpu_default += time.process_time() - c0
         text = (doc.text or "").strip() if doc is not None else ""
         hashes.add(text_hash(text))
         if len(by_base.get(b, [])) < 6:  # uniqueness check on up to 6 articles per base page
@@ -305,6 +310,8 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
     return {"pages_timed": len(keys), "every": every, "cpu_s_timed": round(cpu, 2), "cpu_s_total": round(total, 1),
             "ms_per_page": round(1000 * cpu / len(keys), 2), "mean_page_kb": round(statistics.mean(sizes) / 1024, 1),
             "limit_articles_per_s": round(feeds * entries / (total / CORES), 2),
+            "default_ms_per_page": round(1000 * cpu_default / len(keys), 2),
+            "default_limit_articles_per_s": round(feeds * entries / (cpu_default * every / CORES), 2),
             "unique_hashes": len(hashes), "same_base_pairs": len(sims),
             "max_jaccard": round(max(sims), 4) if sims else None,
             "near_copies": sum(s >= THRESHOLD for s in sims), "base_pages": len(corpus.templates)}
@@ -401,6 +408,9 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
         f"1 in {cpu['every']}) -> {cpu['cpu_s_total']:.0f} s for {n_articles} / {CORES} cores = {c:.1f} articles/s",
         f"ratios: a/b = {a / b:.1f} (target >= 20), a/c = {a / c:.2f} (target >= 0.75); "
         f"net of start-up: a/b = {a_net / b:.1f}, a/c = {a_net / c:.2f}",
+        (f"(c') with trafilatura's default options instead (fallback extractors, comments, tables): "
+         f"{cpu['default_ms_per_page']:.1f} ms per page -> {cpu['default_limit_articles_per_s']:.1f} articles/s; "
+         f"a/c' = {a / cpu['default_limit_articles_per_s']:.2f}" if "default_ms_per_page" in cpu else "(c') not measured"),
         f"peak memory (a): run process {first['vmhwm_mb']:.0f} MB (VmHWM; wait4 maxrss {first['maxrss_mb']:.0f} MB), "
         f"whole tree {first['peak_tree_mb']:.0f} MB (target <= 1024); tree RSS at 25/50/75/100% of the run "
         f"{[q[1] for q in first['rss_quartiles']]} MB",
