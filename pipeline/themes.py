@@ -31,6 +31,8 @@ one that evaluation chose (concept rules).
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import re
 import tomllib
@@ -81,6 +83,10 @@ _BRACES_RE = re.compile(r"\{([^{}]*)\}")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 _SENTENCE_RE = re.compile(
     r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”»)]))\s+(?=[\"'“«(\[]?[A-ZА-ЯЁ0-9ÀÂÉÈÎÔÜÄÖÑ¿¡])")
+# The same breaks (the whitespace, group 1), matched from the full stop: a pattern that starts
+# with a lookbehind is tried at every character; this one only where a full stop is.
+_SENTENCE_FAST_RE = re.compile(
+    r"[.!?…][\"'”»)]?(\s+)(?=[\"'“«(\[]?[A-ZА-ЯЁ0-9ÀÂÉÈÎÔÜÄÖÑ¿¡])")
 # A full stop after these does not end a sentence ("U.S. President", "Lt. Gen.", "Jan. 5").
 _ABBREV_END_RE = re.compile(
     r"(?:\b[A-ZА-Я]\.|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Lt|Col|Maj|Capt|Cmdr|Adm|Sgt|Gov|Sen|Rep|"
@@ -515,8 +521,7 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens of a text, with US/U.S./EE.UU. as ``usa`` and n't as ``not``."""
-    text = text.translate(_APOSTROPHES)
-    return _TOKEN_RE.findall(fold(_PRENORMALIZE_RE.sub(_prenormalize, text)))
+    return _TOKEN_RE.findall(_normalize(text))
 
 
 # _PRENORMALIZE in one regex pass (one call per sentence instead of six); apostrophes first.
@@ -530,6 +535,20 @@ def _prenormalize(m: re.Match) -> str:
     return _PRENORMALIZE[int(m.lastgroup[1:])][1]
 
 
+def _normalize(text: str) -> str:
+    """``fold(prenormalized text)``, the text that tokens are read from. Same result as
+    ``fold(_PRENORMALIZE_RE.sub(_prenormalize, text.translate(_APOSTROPHES)))``, with the steps
+    that cannot change the text skipped: every _PRENORMALIZE pattern needs "U.", "US", "EE" or
+    "n't" in some case; ASCII text only needs lowercasing to be folded."""
+    for c in "’‘`´ʼ":
+        if c in text:
+            text = text.replace(c, "'")
+    if ("U." in text or "US" in text or "EE" in text
+            or ("'" in text and ("n't" in text or "N'T" in text or "N't" in text or "n'T" in text))):
+        text = _PRENORMALIZE_RE.sub(_prenormalize, text)
+    return text.lower() if text.isascii() else fold(text)
+
+
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the non-empty lines of ``text``; a line over MAX_CHUNK_WORDS is cut
     into chunks of whole sentences."""
@@ -540,7 +559,8 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
         start, end = m.start() + lead, m.start() + len(line.rstrip())
         if start >= end:
             continue
-        if len(text[start:end].split()) <= MAX_CHUNK_WORDS:
+        # k words take at least 2k - 1 characters: a shorter line needs no count.
+        if end - start <= 2 * MAX_CHUNK_WORDS or len(text[start:end].split()) <= MAX_CHUNK_WORDS:
             out.append((start, end))
             continue
         chunk_start, words = start, 0
@@ -564,10 +584,15 @@ def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside ``text[start:end]`` (whitespace between sentences excluded)."""
     spans: list[tuple[int, int]] = []
     pos = start
-    for m in _SENTENCE_RE.finditer(text, start, end):
-        if m.start() > pos and not _ABBREV_END_RE.search(text, max(pos, m.start() - 8), m.start()):
-            spans.append((pos, m.start()))
-            pos = m.end()
+    # _SENTENCE_FAST_RE finds the same breaks as _SENTENCE_RE (group 1) several times faster; it
+    # starts 2 characters early to see the full stop and quote that _SENTENCE_RE looks behind at.
+    for m in _SENTENCE_FAST_RE.finditer(text, max(0, start - 2), end):
+        m_start, m_end = m.span(1)
+        if m_start < start:
+            continue
+        if m_start > pos and not _ABBREV_END_RE.search(text, max(pos, m_start - 8), m_start):
+            spans.append((pos, m_start))
+            pos = m_end
     if pos < end:
         spans.append((pos, end))
     return spans
@@ -578,15 +603,15 @@ def sentence_tokens(text: str) -> tuple[list[str], list[int]]:
     spans = _sentence_spans(text, 0, len(text))
     if len(spans) > 1:  # one tokenizer pass over the paragraph, a marker between sentences
         text = _SENTENCE_MARK.join(text[a:b] for a, b in spans)
+    # The marker is never part of a token: the pieces between markers are the sentences (the
+    # same tokens as _TOKEN_OR_MARK_RE.findall over the whole text, markers counted).
     toks: list[str] = []
     sids: list[int] = []
-    sid = 0
-    for tok in _TOKEN_OR_MARK_RE.findall(fold(_PRENORMALIZE_RE.sub(_prenormalize, text.translate(_APOSTROPHES)))):
-        if tok == "\x1e":
-            sid += 1
-        else:
-            toks.append(tok)
-            sids.append(sid)
+    for sid, part in enumerate(_normalize(text).split("\x1e")):
+        found = _TOKEN_RE.findall(part)
+        if found:
+            toks += found
+            sids += [sid] * len(found)
     return toks, sids
 
 
@@ -702,13 +727,31 @@ class _Lexicon:
                      or (key in self.negation and (self.negation[key][0] in self.derived
                                                    or self.negation[key][0] in self.negation))]
         self.planned = frozenset(key for key, _, _ in self.plan)
-        self.cache: dict[str, tuple[int, ...]] = {}
+        # A planned concept can only be found when it has literal hits of its own or one of its
+        # rules can fire: ``@A`` and ``@A - @B`` need A found, the others A and B. match() works
+        # out only those, in plan order: ``plan_triggers[K]`` lists ``(index, other)``, the
+        # planned concepts that K being found lets fire once ``other`` is found too (None: at
+        # once). Every operand, negator and ``!@C`` comes before its concept in the plan (the
+        # order is topological), so the last of A and B to be found schedules the concept.
+        self.plan_index = {key: i for i, (key, _, _) in enumerate(self.plan)}
+        self.plan_triggers: dict[str, list[tuple[int, str | None]]] = {}
+        for i, (key, rules, neg) in enumerate(self.plan):
+            deps = [neg[0]] if neg else []
+            for a, op, _, b, between in rules or ():
+                deps += [a, b, between]
+                if op in ("", "-"):
+                    self.plan_triggers.setdefault(a, []).append((i, None))
+                else:
+                    self.plan_triggers.setdefault(a, []).append((i, b))
+                    self.plan_triggers.setdefault(b, []).append((i, a))
+            for dep in deps:
+                if dep and self.plan_index.get(dep, -1) >= i:
+                    raise ValueError(f"concept {key!r} is planned before {dep!r}, which it uses")
+        # token -> the terms starting with it, as a trie (see _compile), or None.
+        self.compiled: dict[str, tuple | None] = {}
 
     def _candidates(self, tok: str) -> tuple[int, ...]:
-        """Terms whose first token pattern matches ``tok`` (cached)."""
-        hit = self.cache.get(tok)
-        if hit is not None:
-            return hit
+        """Terms whose first token pattern matches ``tok``."""
         out = list(self.exact.get(tok, ()))
         n = len(tok)
         for k in self.prefix_lengths:
@@ -722,11 +765,37 @@ class _Lexicon:
         for s, tid in self.infix:
             if s in tok:
                 out.append(tid)
-        result = tuple(out)
-        if len(self.cache) > _CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[tok] = result
-        return result
+        return tuple(out)
+
+    def _compile(self, tok: str) -> tuple | None:
+        """The terms starting with ``tok`` as a trie over the following exact words, for
+        :meth:`match` (which caches it in ``compiled``); None when no term starts with ``tok``.
+
+        A node is ``(ends, end_masks, children, others)``: the keys of the terms and of the masks
+        that end at the node; the next exact word -> node; the terms whose next pattern is not
+        an exact word, as ``(key, the remaining patterns, is_mask, size)``.
+        """
+        cands = self._candidates(tok)
+        if not cands:
+            return None
+        root: list = [[], {}, []]
+        for tid in cands:
+            key, pats, is_mask = self.terms[tid]
+            node, depth = root, 1
+            while depth < len(pats) and pats[depth][0] == _EXACT:
+                node = node[1].setdefault(pats[depth][1], [[], {}, []])
+                depth += 1
+            if depth == len(pats):
+                node[0].append((key, is_mask))
+            else:
+                node[2].append((key, pats[depth:], is_mask, len(pats)))
+
+        def freeze(node: list) -> tuple:
+            return (tuple(key for key, is_mask in node[0] if not is_mask),
+                    tuple(key for key, is_mask in node[0] if is_mask),
+                    {w: freeze(child) for w, child in node[1].items()}, tuple(node[2]))
+
+        return freeze(root)
 
     def match(self, toks: Sequence[str], sids: Sequence[int] | None = None) -> dict[str, list[tuple[int, int]]]:
         """Hits ``concept -> [(first token, last token)]`` in one paragraph; ``sids`` gives each
@@ -734,41 +803,49 @@ class _Lexicon:
         hits: dict[str, set[tuple[int, int]]] = {}
         masks: dict[str, list[tuple[int, int]]] = {}
         n = len(toks)
-        terms = self.terms
-        cache = self.cache
-        for i, tok in enumerate(toks):
-            cands = cache.get(tok)
-            if cands is None:
-                cands = self._candidates(tok)
-            for tid in cands:
-                key, pats, is_mask = terms[tid]
-                size = len(pats)
-                if size > 1:
-                    if i + size > n:
-                        continue
-                    ok = True
-                    for j in range(1, size):
-                        kind, pat = pats[j]
-                        t = toks[i + j]
-                        if kind == _EXACT:
-                            ok = t == pat
-                        elif kind == _PREFIX:
-                            ok = t.startswith(pat)
-                        elif kind == _SUFFIX:
-                            ok = t.endswith(pat)
+        compiled = self.compiled
+        try:
+            nodes = list(map(compiled.__getitem__, toks))
+        except KeyError:  # tokens not seen before
+            new = set(toks).difference(compiled)
+            if len(compiled) + len(new) > _CACHE_LIMIT:
+                compiled.clear()
+                new = set(toks)
+            for tok in new:
+                compiled[tok] = self._compile(tok)
+            nodes = list(map(compiled.__getitem__, toks))
+        for i, node in enumerate(nodes):
+            if node is None:  # most tokens start no term
+                continue
+            depth = 1
+            while True:
+                ends, end_masks, children, others = node
+                if ends or end_masks:
+                    span = (i, i + depth - 1)
+                    for key in ends:
+                        found = hits.get(key)
+                        if found is None:
+                            hits[key] = {span}
                         else:
-                            ok = pat in t
-                        if not ok:
-                            break
-                    if not ok:
+                            found.add(span)
+                    for key in end_masks:
+                        masks.setdefault(key, []).append(span)
+                for key, rest, is_mask, size in others:
+                    if i + size > n or not _match_rest(rest, toks, i + depth):
                         continue
-                span = (i, i + size - 1)
-                if is_mask:
-                    masks.setdefault(key, []).append(span)
-                elif key in hits:
-                    hits[key].add(span)
-                else:
-                    hits[key] = {span}
+                    span = (i, i + size - 1)
+                    if is_mask:
+                        masks.setdefault(key, []).append(span)
+                    elif key in hits:
+                        hits[key].add(span)
+                    else:
+                        hits[key] = {span}
+                if not children or i + depth >= n:
+                    break
+                node = children.get(toks[i + depth])
+                if node is None:
+                    break
+                depth += 1
         for key, spans in masks.items():
             if key in hits:
                 hits[key] = {h for h in hits[key]
@@ -785,7 +862,21 @@ class _Lexicon:
                 if not found:
                     continue
             out[key] = sorted(found)
-        for key, rules, neg in self.plan:
+        plan = self.plan
+        triggers = self.plan_triggers
+        todo = [self.plan_index[key] for key in hits if key in planned]
+        for key in out:
+            for index, other in triggers.get(key, ()):
+                if other is None or other in out:
+                    todo.append(index)
+        heapq.heapify(todo)
+        last = -1
+        while todo:
+            index = heapq.heappop(todo)
+            if index == last:
+                continue
+            last = index
+            key, rules, neg = plan[index]
             found = hits.get(key)
             if rules:
                 found = set(found) if found else set()
@@ -809,7 +900,29 @@ class _Lexicon:
                 if not found:
                     continue
             out[key] = sorted(found)
+            for later, other in triggers.get(key, ()):
+                if other is None or other in out:
+                    heapq.heappush(todo, later)
         return out
+
+
+def _match_rest(pats: Sequence[tuple[int, str]], toks: Sequence[str], i: int) -> bool:
+    """Whether ``toks[i:]`` starts with tokens matching ``pats`` (the caller checks the length)."""
+    for kind, pat in pats:
+        t = toks[i]
+        i += 1
+        if kind == _EXACT:
+            if t != pat:
+                return False
+        elif kind == _PREFIX:
+            if not t.startswith(pat):
+                return False
+        elif kind == _SUFFIX:
+            if not t.endswith(pat):
+                return False
+        elif pat not in t:
+            return False
+    return True
 
 
 def _not_negated(found, ends: Sequence[int], scope: int,
@@ -975,6 +1088,26 @@ class ThemeMatcher:
             self._keys[theme.id] = keys
         self._lexicon = _Lexicon(definitions)
         self._rules = {theme.id: _Rule.of(theme) for theme in self.themes}
+        # Per theme, for the concepts method: each concept name of the theme is a bit (in the
+        # order of ``_keys``); a lexicon key sets the bits of the names it stands for.
+        self._names: dict[str, tuple[str, ...]] = {}
+        self._key_bits: dict[str, dict[str, int]] = {}
+        for theme in self.themes:
+            keys = self._keys[theme.id]
+            self._names[theme.id] = tuple(keys)
+            bits: dict[str, int] = {}
+            for pos, key in enumerate(keys.values()):
+                bits[key] = bits.get(key, 0) | 1 << pos
+            self._key_bits[theme.id] = bits
+        # The bits of the concepts that a theme's rule reads (weights, gates, penalties).
+        self._rule_bits: dict[str, int] = {}
+        for theme in self.themes:
+            read = {name for name, _ in theme.weights}
+            read.update(c.lstrip("!") for gate in theme.gates for alt in gate for c in alt)
+            read.update(c.lstrip("!") for conj, _ in theme.penalties for c in conj.split("+"))
+            self._rule_bits[theme.id] = sum(1 << pos for pos, name in enumerate(self._names[theme.id])
+                                            if name in read)
+        self._rule_cache: dict[str, dict[int, tuple[float, float]]] = {t.id: {} for t in self.themes}
         self._stems = _Stems()
         self._build_lexical()
 
@@ -1000,6 +1133,10 @@ class ThemeMatcher:
         self._evidence: dict[str, list[_Evidence]] = {}
         self._evidence_kind: dict[str, list[str]] = {}
         self._postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        self._phrases: dict[str, list[int]] = {}
+        self._phrase_postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        self._baseline_concepts: dict[str, frozenset[str]] = {}
+        self._candidates_with: dict[str, dict[str, list[int]]] = {}  # concept -> candidates
         self._weights: dict[str, dict[str, float]] = {}
         for theme in self.themes:
             profile_stems: list[str] = []
@@ -1036,11 +1173,27 @@ class ThemeMatcher:
                 for stem, w in cand.vector.items():
                     postings.setdefault(stem, []).append((i, w))
             self._postings[theme.id] = postings
+            # For _echo's common case (no baseline sentence shares a weighted concept with the
+            # passage, so a key phrase or the description is shown): the phrases' postings only.
+            phrases = [i for i, k in enumerate(kinds) if k == "phrase"]
+            self._phrases[theme.id] = phrases
+            self._phrase_postings[theme.id] = {
+                stem: kept for stem, posts in postings.items()
+                if (kept := [(i, w) for i, w in posts if kinds[i] == "phrase"])}
+            having: dict[str, list[int]] = {}
+            for i, cand in enumerate(candidates):
+                for c in cand.concepts:
+                    having.setdefault(c, []).append(i)
+            self._candidates_with[theme.id] = having
+            positive = {name for name, w in theme.weights if w > 0}
+            self._baseline_concepts[theme.id] = frozenset(
+                c for cand, k in zip(candidates, kinds) if k != "phrase" for c in cand.concepts & positive)
             self._weights[theme.id] = dict(theme.weights)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_lexicon"] = _copy_without_cache(self._lexicon)
+        state["_rule_cache"] = {tid: {} for tid in self._rule_cache}
         return state
 
     def _present(self, theme: Theme, hits: Mapping[str, list]) -> set[str]:
@@ -1078,34 +1231,15 @@ class ThemeMatcher:
                 lang = detect_language([t for pt in para_tokens[:8] for t in pt], " ".join(paras[:3]))
             para_stems = [self._stems.stems(t, lang) for t in para_tokens]
         results: dict[str, ThemeScore] = {}
+        vectors: dict[str, dict[str, float]] = {}  # passage -> its echo vector (themes share passages)
         for theme in self.themes:
             keys = self._keys[theme.id]
             rule = self._rules[theme.id]
-            present = [{name for name, key in keys.items() if key in h} for h in para_hits]
-            best = (0.0, 0.0, 0, 1, set())  # value, raw weight, start, size, concepts
-            best_body = (0.0, 0.0, first_body, 1, set())
-            for size in range(1, min(theme.max_window, len(paras)) + 1):
-                decay = theme.window_decay ** (size - 1)
-                for start in range(0, len(paras) - size + 1):
-                    window = set().union(*present[start:start + size])
-                    value = raw = 0.0
-                    if self.method != "lexical" and window:
-                        value, raw = rule.score(window)
-                        value, raw = value * decay, raw * decay
-                    if lexical:
-                        stems = [s for ps in para_stems[start:start + size] for s in ps]
-                        lex = _cosine(_tfidf(stems, self._idf, self._default_idf),
-                                      self._profiles[theme.id])
-                        lex = min(1.0, lex / theme.lexical_scale)
-                        if self.method == "lexical":
-                            value = raw = lex
-                        else:
-                            value = (1 - theme.hybrid_weight) * value + theme.hybrid_weight * lex
-                    key = (value, raw)
-                    if key > (best[0] + 1e-9, best[1] + 1e-9):
-                        best = (value, raw, start, size, window)
-                    if start >= first_body and key > (best_body[0] + 1e-9, best_body[1] + 1e-9):
-                        best_body = (value, raw, start, size, window)
+            if not lexical:
+                present, best, best_body = self._best_windows(theme, para_hits, first_body)
+            else:
+                present = [{name for name, key in keys.items() if key in h} for h in para_hits]
+                best, best_body = self._best_windows_lexical(theme, present, para_stems, first_body)
             score = round(max(0.0, min(1.0, best[0])), 3)
             threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
             weighted = self._weights[theme.id]
@@ -1117,14 +1251,91 @@ class ThemeMatcher:
                     start, size, window = _trim(rule, present, start, size)
                 passage = self._passage(theme, text, spans, start - first_body, size)
                 shown = {n for n in window if n in weighted}
-                echo = self._echo(theme, passage, shown)
+                echo = self._echo(theme, passage, shown, vectors)
             elif title:  # no body text at all: the headline is the only evidence there is
                 passage = title[:MAX_PASSAGE_CHARS]
-                echo = self._echo(theme, passage, set(concepts))
+                echo = self._echo(theme, passage, set(concepts), vectors)
             results[theme.id] = ThemeScore(
                 theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
                 baseline_passage=echo, concepts=concepts)
         return results
+
+    def _best_windows(self, theme: Theme, para_hits: Sequence[Mapping[str, list]], first_body: int):
+        """The concepts method's window search: ``(present, best, best_body)``, where ``present``
+        gives each paragraph's concept names and ``best`` / ``best_body`` are ``(value, raw,
+        start, size, window concepts)`` of the best window and the best one without the title.
+
+        Each paragraph's concepts are a bit mask and a window's the OR of its paragraphs'. Only
+        the concepts that the rule reads (weights, gates, penalties) are scored, and the score
+        of each such set is cached; a window with none of them scores (0, 0) at most, which
+        cannot beat the initial (0, 0), and is skipped. The sets of names are built only for
+        the windows that become the best (and, lazily, for the evidence trimming).
+        """
+        key_bits = self._key_bits[theme.id]
+        masks = [sum(map(key_bits.get, h, _ZEROS)) for h in para_hits]  # the bits are disjoint
+        present = _Present(self._names[theme.id], masks)
+        best = (0.0, 0.0, 0, 1, set())  # value, raw weight, start, size, concepts
+        best_body = (0.0, 0.0, first_body, 1, set())
+        relevant = self._rule_bits[theme.id]
+        scored_masks = [m & relevant for m in masks]
+        if not any(scored_masks):
+            return present, best, best_body
+        n = len(masks)
+        rule = self._rules[theme.id]
+        names = self._names[theme.id]
+        cache = self._rule_cache[theme.id]
+        window_masks = scored_masks
+        for size in range(1, min(theme.max_window, n) + 1):
+            decay = theme.window_decay ** (size - 1)
+            if size > 1:
+                window_masks = [window_masks[start] | scored_masks[start + size - 1]
+                                for start in range(n - size + 1)]
+            for start, m in enumerate(window_masks):
+                if not m:
+                    continue
+                scored = cache.get(m)
+                if scored is None:
+                    scored = rule.score(_names_of(m, names))
+                    if len(cache) > _CACHE_LIMIT:
+                        cache.clear()
+                    cache[m] = scored
+                value, raw = scored
+                value, raw = value * decay, raw * decay
+                key = (value, raw)
+                if key > (best[0] + 1e-9, best[1] + 1e-9):
+                    best = (value, raw, start, size, set().union(*present[start:start + size]))
+                if start >= first_body and key > (best_body[0] + 1e-9, best_body[1] + 1e-9):
+                    best_body = (value, raw, start, size, set().union(*present[start:start + size]))
+        return present, best, best_body
+
+    def _best_windows_lexical(self, theme: Theme, present: Sequence[set[str]],
+                              para_stems: Sequence[list[str]], first_body: int):
+        """The window search of the lexical and hybrid methods: ``(best, best_body)``."""
+        rule = self._rules[theme.id]
+        best = (0.0, 0.0, 0, 1, set())  # value, raw weight, start, size, concepts
+        best_body = (0.0, 0.0, first_body, 1, set())
+        n = len(present)
+        for size in range(1, min(theme.max_window, n) + 1):
+            decay = theme.window_decay ** (size - 1)
+            for start in range(0, n - size + 1):
+                window = set().union(*present[start:start + size])
+                value = raw = 0.0
+                if self.method != "lexical" and window:
+                    value, raw = rule.score(window)
+                    value, raw = value * decay, raw * decay
+                stems = [s for ps in para_stems[start:start + size] for s in ps]
+                lex = _cosine(_tfidf(stems, self._idf, self._default_idf), self._profiles[theme.id])
+                lex = min(1.0, lex / theme.lexical_scale)
+                if self.method == "lexical":
+                    value = raw = lex
+                else:
+                    value = (1 - theme.hybrid_weight) * value + theme.hybrid_weight * lex
+                key = (value, raw)
+                if key > (best[0] + 1e-9, best[1] + 1e-9):
+                    best = (value, raw, start, size, window)
+                if start >= first_body and key > (best_body[0] + 1e-9, best_body[1] + 1e-9):
+                    best_body = (value, raw, start, size, window)
+        return best, best_body
 
     def window_concepts(self, text: str, title: str = "") -> dict[str, list[tuple[int, int, frozenset[str]]]]:
         """Every candidate window of an article, per theme: ``(start, size, concept names)``.
@@ -1172,7 +1383,8 @@ class ThemeMatcher:
                 best, best_gain = (sentences[i][0], sentences[j - 1][1]), total
         return text[best[0]:best[1]][:limit]
 
-    def _echo(self, theme: Theme, passage: str, concepts: set[str]) -> str:
+    def _echo(self, theme: Theme, passage: str, concepts: set[str],
+              vectors: dict[str, dict[str, float]] | None = None) -> str:
         """The baseline sentence (or two adjacent ones) that the passage echoes most: shared
         weighted concepts first, then TF-IDF cosine of stems. A key phrase or the description
         only when no baseline sentence shares a weighted concept with the passage."""
@@ -1182,10 +1394,32 @@ class ThemeMatcher:
         if not candidates:
             return ""
         weights = self._weights[theme.id]
-        value = [sum(weights.get(c, 0.0) for c in cand.concepts & concepts) for cand in candidates]
+        vec = vectors.get(passage) if vectors is not None else None
+        if vec is None:
+            vec = _tfidf(_prefixes(tokens(passage)), self._echo_idf, self._default_idf)
+            if vectors is not None:
+                vectors[passage] = vec
+        if concepts.isdisjoint(self._baseline_concepts[theme.id]):
+            # No baseline candidate has a shared concept of positive weight (``shared`` below
+            # is 0 for all of them): the best phrase, scored as below, candidates of other kinds
+            # left out.
+            phrases = self._phrases[theme.id]
+            if not phrases:
+                return ""
+            scores = {i: sum(weights.get(c, 0.0) for c in candidates[i].concepts & concepts)
+                      for i in phrases}
+            index = self._phrase_postings[theme.id]
+            for stem, v in vec.items():
+                for i, w in index.get(stem, ()):
+                    scores[i] += v * w
+            return candidates[max(phrases, key=scores.__getitem__)].text
+        # sum() of the shared concepts' weights; 0 (the sum of nothing) where none is shared.
+        value = [0] * len(candidates)
+        having = self._candidates_with[theme.id]
+        for i in {i for c in concepts for i in having.get(c, ())}:
+            value[i] = sum(weights.get(c, 0.0) for c in candidates[i].concepts & concepts)
         shared = value[:]
         index = self._postings[theme.id]
-        vec = _tfidf(_prefixes(tokens(passage)), self._echo_idf, self._default_idf)
         for stem, v in vec.items():
             for i, w in index.get(stem, ()):
                 value[i] += v * w
@@ -1202,6 +1436,42 @@ class ThemeMatcher:
             return candidates[single].text
         phrases = [i for i, k in enumerate(kinds) if k == "phrase"]
         return candidates[max(phrases, key=value.__getitem__)].text if phrases else ""
+
+
+_ZEROS = itertools.repeat(0)
+
+
+def _names_of(mask: int, names: Sequence[str]) -> set[str]:
+    """The names whose bits are set in ``mask``, added in the order of ``names`` (the order in
+    which ``{name for name, key in keys.items() if key in hits}`` adds them)."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(names[low.bit_length() - 1])
+        mask ^= low
+    return set(found)
+
+
+class _Present:
+    """Each paragraph's concept names of one theme (``set``), built from its bit mask on first use."""
+
+    __slots__ = ("names", "masks", "sets")
+
+    def __init__(self, names: Sequence[str], masks: Sequence[int]) -> None:
+        self.names = names
+        self.masks = masks
+        self.sets: list[set[str] | None] = [None] * len(masks)
+
+    def __len__(self) -> int:
+        return len(self.masks)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self.masks)))]
+        found = self.sets[i]
+        if found is None:
+            found = self.sets[i] = _names_of(self.masks[i], self.names)
+        return found
 
 
 @dataclass(frozen=True)
@@ -1270,5 +1540,5 @@ def _copy_without_cache(lexicon: _Lexicon) -> _Lexicon:
     """A shallow copy of the lexicon with an empty token cache (keeps pickles small)."""
     clone = object.__new__(_Lexicon)
     clone.__dict__.update(lexicon.__dict__)
-    clone.cache = {}
+    clone.compiled = {}
     return clone

@@ -986,3 +986,50 @@ def test_same_concept_name_in_two_themes_keeps_each_definition():
     assert errors == []
     results = ThemeMatcher(themes).score("They felt abandoned.")
     assert not results["one"].matched and results["two"].matched
+
+
+def test_text_shortcuts_give_what_the_plain_definitions_give():
+    """_sentence_spans (a pattern anchored on the full stop), _normalize (steps that cannot
+    change the text skipped) and sentence_tokens (split at the sentence markers) are faster
+    forms of _SENTENCE_RE, fold(prenormalized text) and _TOKEN_OR_MARK_RE: same results."""
+    import random
+
+    from pipeline.themes import (
+        _ABBREV_END_RE, _APOSTROPHES, _PRENORMALIZE_RE, _SENTENCE_MARK, _SENTENCE_RE,
+        _TOKEN_OR_MARK_RE, _normalize, _prenormalize, _sentence_spans, fold, sentence_tokens)
+
+    def spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+        out, pos = [], start
+        for m in _SENTENCE_RE.finditer(text, start, end):
+            if m.start() > pos and not _ABBREV_END_RE.search(text, max(pos, m.start() - 8), m.start()):
+                out.append((pos, m.start()))
+                pos = m.end()
+        return out + [(pos, end)] if pos < end else out
+
+    def normalized(text: str) -> str:
+        return fold(_PRENORMALIZE_RE.sub(_prenormalize, text.translate(_APOSTROPHES)))
+
+    def sentence_toks(text: str) -> tuple[list[str], list[int]]:
+        parts = spans(text, 0, len(text))
+        if len(parts) > 1:
+            text = _SENTENCE_MARK.join(text[a:b] for a, b in parts)
+        toks, sids, sid = [], [], 0
+        for tok in _TOKEN_OR_MARK_RE.findall(normalized(text)):
+            if tok == "\x1e":
+                sid += 1
+            else:
+                toks.append(tok)
+                sids.append(sid)
+        return toks, sids
+
+    pieces = list(".!?…\"'”»)“«([ \n\tAZaz0ÀÑ¿¡ЯЁя\u00a0x’`´ʼ") + [
+        "U.S.", "U. S. A.", "US", "EE.UU.", "EE. UU", "EEUU", "don't", "DON'T", "Won’t", "n't",
+        "Mr.", "Gen.", "\x1e", "ß", "œ", "é", "a\u0301", "ﬁ", "K", "İ", " alliance", " Russia"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        start = rng.randint(0, len(text))
+        end = rng.randint(start, len(text))
+        assert _sentence_spans(text, start, end) == spans(text, start, end), (text, start, end)
+        assert _normalize(text) == normalized(text), text
+        assert sentence_tokens(text) == sentence_toks(text), text
