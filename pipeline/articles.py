@@ -111,11 +111,13 @@ def detect_language(text: str, html: bytes | None = None) -> str | None:
     return py3langid.classify(text[:3000])[0]
 
 
-# trafilatura's options. fast=True skips the fallback extractors (readability, jusText): on the 181
-# real pages of eval-data it scores F1 0.961 vs 0.959 with them, for 22% less CPU per page
-# (eval/extraction/evaluate.py; figures in eval/extraction/README.md and docs/decisions.md).
+# trafilatura's options. The fallback extractors stay on (fast=False), though they cost 29% more
+# CPU: on the 181 real eval-data pages fast=True scores the same on average (F1 0.961 vs 0.959) but
+# turns one page's article into 8,733 characters of boilerplate, and in the throughput bench that
+# page's copies then looked like near-duplicates of each other (46 false near-copies in 10,000).
+# eval/extraction/evaluate.py; docs/decisions.md.
 TRAFILATURA_OPTIONS: dict[str, Any] = {"with_metadata": True, "include_comments": False, "include_tables": False,
-                                       "deduplicate": False, "fast": True}
+                                       "deduplicate": False, "fast": False}
 
 
 def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | None:
