@@ -113,6 +113,17 @@ def make_client(settings: FetchSettings, guard: bool = False) -> httpx.AsyncClie
 
 async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSettings,
                      limiter: HostLimiter, global_sem: asyncio.Semaphore, accept: str) -> Response:
+    """One request, with redirects; every failure comes back as a Response with its reason."""
+    started = time.monotonic()
+    try:
+        return await _fetch(client, req, settings, limiter, global_sem, accept)
+    except Exception as exc:  # anything httpx or idna raise beyond HTTPError (a malformed host in a redirect)
+        return Response(req, req.url, None, {}, b"", f"{type(exc).__name__}: {exc}"[:500], "protocol",
+                        time.monotonic() - started)
+
+
+async def _fetch(client: httpx.AsyncClient, req: Request, settings: FetchSettings,
+                 limiter: HostLimiter, global_sem: asyncio.Semaphore, accept: str) -> Response:
     url = req.url
     hops: list[str] = []
     started = time.monotonic()
@@ -127,8 +138,10 @@ async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSet
         return Response(req, url, status, hdrs or {}, b"", message, kind, time.monotonic() - started, tuple(hops))
 
     # Total deadline, on top of httpx's per-phase timeouts: a server that trickles one byte a
-    # second never trips a read timeout.
+    # second never trips a read timeout. It counts from the first request's start: time spent
+    # queued behind the caps (many pages of one host) is not the server's.
     deadline = settings.timeout_s * 2
+    first_start: float | None = None
     allowed_hosts.set(req.allow_private)
     async with global_sem:
         while True:
@@ -138,7 +151,9 @@ async def _fetch_one(client: httpx.AsyncClient, req: Request, settings: FetchSet
             host = (urlsplit(url).hostname or "").lower()
             sem = await limiter.acquire(host)
             try:
-                remaining = deadline - (time.monotonic() - started)
+                if first_start is None:
+                    first_start = time.monotonic()
+                remaining = deadline - (time.monotonic() - first_start)
                 if remaining <= 0:
                     return fail("timeout", f"total time over {deadline:.0f} s")
                 async with asyncio.timeout(remaining):

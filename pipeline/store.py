@@ -77,6 +77,7 @@ class Store:
         self.con = con
         self.path = path
         self.sql_dir = sql_dir
+        self._tx_depth = 0  # transaction() nests: only the outermost one begins and commits
 
     # -- schema -----------------------------------------------------------------------------
     def applied_migrations(self) -> dict[int, tuple[str, datetime]]:
@@ -171,22 +172,34 @@ class Store:
         try:
             on = " AND ".join(f"t.{k} = b.{k}" for k in keys)
             cols = ", ".join(columns)
-            if update:
-                self.con.execute(f"UPDATE {table} AS t SET {update} FROM _newsmon_batch AS b WHERE {on}")
-            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {', '.join('b.' + c for c in columns)} "
-                             f"FROM _newsmon_batch AS b WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {on})")
+            with self.transaction():  # the UPDATE and the INSERT stand or fall together
+                if update:
+                    self.con.execute(f"UPDATE {table} AS t SET {update} FROM _newsmon_batch AS b WHERE {on}")
+                self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {', '.join('b.' + c for c in columns)} "
+                                 f"FROM _newsmon_batch AS b WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {on})")
         finally:
             self.con.unregister("_newsmon_batch")
         return len(unique)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """All or nothing; inside another transaction(), part of the outer one."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield
+            finally:
+                self._tx_depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
         try:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._tx_depth = 0
         self.con.execute("COMMIT")
 
     # -- runs -------------------------------------------------------------------------------

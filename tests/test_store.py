@@ -157,3 +157,19 @@ def test_migration_0008_keeps_an_older_databases_rows_and_drops_its_indexes(tmp_
         assert store.con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0] == 0
         assert store.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'alert' AND "
                                  "constraint_type = 'PRIMARY KEY'").fetchone()[0] == 1  # never sent twice
+
+
+def test_an_upsert_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
+    with open_store(tmp_path / "t.duckdb") as store:
+        store.record_outcomes("r1", [_outcome("a", "fetch_failed")])
+        bad = _outcome("b", "new")
+        bad["link"] = None  # NOT NULL: the INSERT fails after the UPDATE of "a" ran
+        with pytest.raises(duckdb.Error):
+            store.record_outcomes("r2", [_outcome("a", "new", 1), bad])
+        assert store.con.execute("SELECT outcome, attempts, last_run_id FROM entry_outcome").fetchall() == [
+            ("fetch_failed", 1, "r1")]
+        with pytest.raises(RuntimeError):  # inside an outer transaction, the upsert is part of it
+            with store.transaction():
+                store.record_outcomes("r3", [_outcome("c", "new", 2)])
+                raise RuntimeError("later step failed")
+        assert store.con.execute("SELECT count(*) FROM entry_outcome").fetchone()[0] == 1

@@ -6,6 +6,7 @@ A real HTTP server on 127.0.0.1, real extraction (in-process or in the spawn poo
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -114,3 +115,33 @@ def test_an_extraction_error_reaches_the_caller(tmp_path: Path) -> None:
         stream = PageStream(_entries(server.base_url, 10), settings, broken, chunk=2, workers=1)
         with pytest.raises(RuntimeError, match="worker died"):
             list(stream.batches(5))
+
+
+def test_time_queued_behind_the_per_host_cap_does_not_count_against_a_page(tmp_path: Path) -> None:
+    """60 pages of one host, 20 per second at most: the last starts after 3 s, beyond the 2 s total
+    deadline of a request. Every page is still fetched (the deadline counts from the request's start)."""
+    with CorpusServer(_site(tmp_path / "site", 60)) as server:
+        settings = _settings(tmp_path, server.base_url)
+        fetch = replace(settings.fetch, timeout_s=1.0, per_host_concurrency=1, per_host_delay_s=0.05)
+        reqs = page_requests(_entries(server.base_url, 60), settings)
+        with FetchStream(reqs, fetch, PAGE_ACCEPT) as stream:
+            got = []
+            while (resp := stream.get(timeout=30)) is not None:
+                got.append(resp)
+    assert len(got) == 60
+    assert [r.error for r in got if not r.ok] == []
+
+
+def test_a_redirect_to_a_malformed_host_is_one_failed_page_not_a_hang(tmp_path: Path) -> None:
+    with CorpusServer(_site(tmp_path / "site", 8)) as server:
+        for i in range(6):  # more bad pages than the window: each must give its slot back
+            server.set_route(f"/p{i}.html", status=302, location="http://xn--ls8h.la/story")
+        settings = _settings(tmp_path, server.base_url)
+        reqs = page_requests(_entries(server.base_url, 8), settings)
+        with FetchStream(reqs, settings.fetch, PAGE_ACCEPT, window=2) as stream:
+            got = []
+            while (resp := stream.get(timeout=20)) is not None:
+                got.append(resp)
+    assert len(got) == 8
+    bad = [r for r in got if not r.ok]
+    assert len(bad) == 6 and all(r.error_kind == "protocol" and r.error for r in bad)
