@@ -452,7 +452,7 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
 # category wins: a traversal inside store_task counts as traversal).
 CATEGORIES = [
     ("Prefect walks task parameters (visit_collection)", ("visit_collection (prefect/utilities/collections.py",)),
-    ("waiting for pages (fetch_pages event loop)", ("fetch_pages (pipeline/ingest.py",)),
+    ("waiting for pages (PageStream)", ("FetchStream.get (pipeline/fetch.py",)),
     ("fetching feeds", ("fetch_feeds (pipeline/ingest.py",)),
     ("waiting for extraction (PrefectFuture.result)", ("PrefectConcurrentFuture.result", "PrefectFuture.result")),
     ("store_batch (dedupe, stories, DuckDB writes)", ("store_batch (pipeline/ingest.py",)),
@@ -522,7 +522,7 @@ def analyse_profile(path: Path, top: int = 12) -> list[str]:
     generic = ("<module>", "_run_code", "_run_module_as_main", "main (bench", "child_main", "run_pipeline", "Flow.__call__",
                "run_flow", "FlowRunEngine.call_flow_fn", "call_with_parameters", "ingest_flow", "_ingest (flows",
                "run_task", "Task.__call__", "SyncTaskRunEngine.call_task_fn", "fetch_all", "run_async", "run (asyncio",
-               "Runner.run", "BaseEventLoop", "fetch_pages", "EpollSelector", "_GeneratorContextManager",
+               "Runner.run", "BaseEventLoop", "FetchStream", "EpollSelector", "_GeneratorContextManager",
                "visit_collection.<locals>", "_QuotedTask", "_timed.<locals>")
     heavy = [(k, v) for k, v in sorted(frames.items(), key=lambda x: -x[1]) if not k.startswith(generic)]
     out.append("heaviest main-thread frames beyond the flow's own and the fetch loop (inclusive):")

@@ -148,7 +148,7 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
         results = results + skipped
         to_fetch = select_task(db, quote(results), quote(state), quote(config))
         matcher = ThemeMatcher(config.themes) if config.themes else None
-        with Extractor(settings.extract_workers, settings.inline_extract_below, matcher) as extractor:
+        with Extractor(settings.extract_workers, matcher) as extractor:
             if settings.task_runner == "dask":
                 def submit(chunk: list[FetchedPage]) -> Any:
                     return _DaskChunk(extract_chunk_task.submit(chunk, matcher))  # small; quote() does not survive Dask

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -199,11 +199,10 @@ def _init_worker(matcher: Any) -> None:
 
 
 class Extractor:
-    """Extracts pages in-process for small batches and in a process pool for large ones."""
+    """A spawn process pool for extraction (started on first use), or in-process extraction."""
 
-    def __init__(self, workers: int = 2, inline_below: int = 24, matcher: Any = None) -> None:
+    def __init__(self, workers: int = 2, matcher: Any = None) -> None:
         self.workers = max(1, workers)
-        self.inline_below = inline_below
         self.matcher = matcher  # sent to each worker once, at start
         self._pool: ProcessPoolExecutor | None = None
 
@@ -215,23 +214,6 @@ class Extractor:
                                              initargs=(self.matcher,))
         return self._pool
 
-    def submit(self, pages: Sequence[FetchedPage]) -> Callable[[], list[Article | Rejected]]:
-        """Start extracting ``pages``; returns a function that waits for and returns the results."""
-        pages = list(pages)
-        if self.workers == 1 or len(pages) < self.inline_below:
-            results = _extract_batch(pages, self.matcher)
-            return lambda: results
-        pool = self._get_pool()
-        size = max(1, -(-len(pages) // (self.workers * 4)))  # ~4 chunks per worker balances load
-        futures: list[Future] = [pool.submit(_extract_batch, pages[i:i + size]) for i in range(0, len(pages), size)]
-
-        def wait() -> list[Article | Rejected]:
-            out: list[Article | Rejected] = []
-            for fut in futures:
-                out.extend(fut.result())
-            return out
-        return wait
-
     def submit_chunk(self, pages: Sequence[FetchedPage], inline: bool = False) -> Future:
         """One chunk of pages to the pool (or extracted here and now when ``inline`` or with one
         worker); the future's result is the chunk's results, in order."""
@@ -240,10 +222,6 @@ class Extractor:
             done.set_result(_extract_batch(list(pages), self.matcher))
             return done
         return self._get_pool().submit(_extract_batch, list(pages))
-
-    def extract(self, pages: Sequence[FetchedPage]) -> list[Article | Rejected]:
-        """Extract ``pages`` and wait for the results (input order kept)."""
-        return self.submit(pages)()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -275,21 +275,6 @@ def page_requests(entries: Sequence[Entry], settings: Settings) -> list[Request]
             for e in entries]
 
 
-def fetch_pages(entries: Sequence[Entry], settings: Settings,
-                progress: Progress | None = None) -> list[FetchedPage | Rejected]:
-    """Fetch each entry's page (concurrently, politely) and classify the response."""
-    reqs = page_requests(entries, settings)
-    done = [0]
-
-    def tick(_: Response) -> None:
-        done[0] += 1
-        if progress:
-            progress("pages", done[0], len(reqs))
-
-    responses = fetch_all(reqs, settings.fetch, PAGE_ACCEPT, tick, guard=True)
-    return [classify_response(r.request.key, r) for r in responses]
-
-
 class PageStream:
     """Pages fetched and extracted as one stream, handed over in batches for storing.
 
