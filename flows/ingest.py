@@ -68,20 +68,23 @@ class _DaskChunk:
 
 @task(name="select-entries", cache_policy=NONE)
 def select_task(db_path: Path, results: list[lib.FeedResult], state: lib.RunState, config: Config) -> list[Any]:
-    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False) as store:
+    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False,
+                    checkpoint=False) as store:
         return lib.select_entries(store, results, state, config.settings)
 
 
 @task(name="store-batch", cache_policy=NONE)
 def store_task(db_path: Path, state: lib.RunState, results: list[Any], config: Config) -> list[int]:
-    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False) as store:
+    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False,
+                    checkpoint=False) as store:
         return lib.store_batch(store, state, results, config.settings.redirect_wrappers)
 
 
 @task(name="send-alerts", cache_policy=NONE)
 def alerts_task(db_path: Path, state: lib.RunState, config: Config) -> dict[str, int]:
     """Queue the alerts this run's matches call for, then deliver everything pending."""
-    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False) as store:
+    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False,
+                    checkpoint=False) as store:
         with store.transaction():
             queued = alerts.plan_alerts(store, config.channels, config.themes, state.run_id,
                                         store.articles_awaiting_alerts(state.run_id), config.alerting)
@@ -130,7 +133,7 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
     started = utcnow()
     # The run's first open migrates the schema; later opens (one per batch) skip the check, which
     # re-creates the views, a catalog write that every close would then have to checkpoint.
-    with open_store(db, memory_limit=config.settings.db_memory_limit) as store:
+    with open_store(db, memory_limit=config.settings.db_memory_limit, checkpoint=False) as store:
         lib.load_baselines(store, config.themes, config.config_dir / "baselines")
         store.begin_run(state.run_id, trigger, len(feeds))
         validators = store.feed_validators(f.url for f in feeds)
@@ -164,7 +167,8 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
                     store_task(db, quote(state), quote(batch), quote(config))
                     if progress:
                         progress("stored", len(state.new_article_ids), len(to_fetch))
-        with open_store(db, memory_limit=config.settings.db_memory_limit, migrate=False) as store:
+        with open_store(db, memory_limit=config.settings.db_memory_limit, migrate=False,
+                        checkpoint=False) as store:
             lib.settle_orphans(store, state)
             store.save_validators([r.as_row() for r in results])
             store.trim_lsh(config.settings.near_duplicate_window_days)

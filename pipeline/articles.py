@@ -12,7 +12,7 @@ import multiprocessing
 import re
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -98,13 +98,21 @@ def _date(value: str | None) -> datetime | None:
     return None
 
 
-def detect_language(text: str, html: bytes | None = None) -> str | None:
-    """ISO 639-1 code: the page's ``<html lang>`` when present, else py3langid on the text."""
+# In the process pool's workers, py3langid is not loaded: its model costs 75 MB of RSS in each
+# process that loads it (measured), and 17% of the bench's pages have no <html lang>. A worker leaves
+# those articles' language (and story terms, which depend on it) to the run process, which loads
+# the model once: complete_language(). Set by _init_worker.
+_DEFER_LANGUAGE = False
+
+
+def detect_language(text: str, html: bytes | None = None, guess: bool = True) -> str | None:
+    """ISO 639-1 code: the page's ``<html lang>`` when present, else py3langid on the text
+    (unless ``guess`` is false)."""
     if html:
         m = _LANG_ATTR.search(html[:4096])
         if m:
             return m.group(1).decode().lower()[:2]
-    if len(text) < 40:
+    if len(text) < 40 or not guess:
         return None
     import py3langid
 
@@ -141,7 +149,7 @@ def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | 
         "title": title,
         "author": (doc.author or "").strip() or None,
         "date": doc.date,
-        "language": detect_language(text, raw),
+        "language": detect_language(text, raw, guess=not _DEFER_LANGUAGE),
         "site": (doc.sitename or "").strip() or None,
         "description": (doc.description or "").strip() or None,
         "text": text,
@@ -175,8 +183,22 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
         published_at=_date(meta["date"]) or e.published, language=meta["language"], site=meta["site"],
         description=meta["description"] or (e.summary or None), text=meta["text"],
         text_hash=text_hash(meta["text"]), scores=scores, fingerprint=fingerprint(meta["text"]), entry=e,
-        story_terms=tuple(story_terms(title, meta["text"], meta["language"])),
+        story_terms=tuple(story_terms(title, meta["text"], meta["language"])) if meta["language"] or not _DEFER_LANGUAGE else (),
     )
+
+
+def complete_language(article: Article) -> Article:
+    """The article with its language guessed from the text, and its story terms stemmed for that
+    language, when a pool worker left them out (no ``<html lang>``; see _DEFER_LANGUAGE)."""
+    from pipeline.stories import story_terms
+
+    if article.language is not None:
+        return article
+    language = detect_language(article.text)
+    if language is None:
+        return article
+    return replace(article, language=language,
+                   story_terms=tuple(story_terms(article.title, article.text, language)))
 
 
 _WORKER_MATCHER: Any = None  # set once per worker process by _init_worker
@@ -192,10 +214,11 @@ _extract_batch = extract_pages
 
 
 def _init_worker(matcher: Any) -> None:
-    global _WORKER_MATCHER
+    global _WORKER_MATCHER, _DEFER_LANGUAGE
     import trafilatura  # noqa: F401  (import once per worker, not once per page)
 
     _WORKER_MATCHER = matcher
+    _DEFER_LANGUAGE = True
 
 
 class Extractor:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline import feedhealth, neardup, netguard, stories
-from pipeline.articles import Article, FetchedPage, Rejected, classify_response
+from pipeline.articles import Article, FetchedPage, Rejected, classify_response, complete_language
 from pipeline.config import Feed, Settings
 from pipeline.entries import Entry, parse_feed
 from pipeline.fetch import FEED_ACCEPT, PAGE_ACCEPT, FetchStream, Request, Response, fetch_all
@@ -381,6 +381,7 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     Returns the ids of the articles stored as new.
     """
     now = utcnow()
+    results = [complete_language(r) if isinstance(r, Article) else r for r in results]
     articles = [r for r in results if isinstance(r, Article)]
     final_canon = {a.canonical_url: canonical_url(a.final_url, tuple(wrappers)) for a in articles}
     by_url = store.lookup_urls(list(final_canon.values()))

@@ -42,6 +42,10 @@ der die das und oder ein eine einer eines dem den des ist sind war wurde werden 
 nicht auch sich als bei nach aus wie le la les un une des et ou de du au aux en dans sur pour par avec est
 sont été qui que ne pas plus el los las y o del al con por para se su sus es son fue que un una""".split())
 _cache: dict[str, snowballstemmer.Stemmer] = {}
+# Snowball in pure Python costs about 70 us a word, which made story terms 3.9 ms of a worker's
+# 24 ms per page; news vocabulary repeats, so stems are memoised per language (bounded).
+_stems: dict[str, dict[str, str]] = {}
+_STEM_CACHE_LIMIT = 200_000
 
 
 def _stemmer(language: str | None) -> snowballstemmer.Stemmer:
@@ -49,6 +53,24 @@ def _stemmer(language: str | None) -> snowballstemmer.Stemmer:
     if name not in _cache:
         _cache[name] = snowballstemmer.stemmer(name)
     return _cache[name]
+
+
+def _stem_words(words: list[str], language: str | None) -> list[str]:
+    name = _STEMMERS.get((language or "en")[:2], "english")
+    memo = _stems.setdefault(name, {})
+    out = []
+    stemmer = None
+    for w in words:
+        s = memo.get(w)
+        if s is None:
+            if stemmer is None:
+                stemmer = _stemmer(language)
+            s = stemmer.stemWord(w)
+            if len(memo) >= _STEM_CACHE_LIMIT:
+                memo.clear()
+            memo[w] = s
+        out.append(s)
+    return out
 
 
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÀ-ÖØ-ÞА-ЯЁ][\w'-]+)", re.M)
@@ -72,8 +94,7 @@ def story_terms(title: str, text: str, language: str | None = None) -> list[str]
     words = [w for w in (head + " " + head + " " + lead).split() if len(w) > 2 and w not in _STOP
              and not w.isdigit()]
     words += [w for w in words if w in names]
-    stem = _stemmer(language)
-    return stem.stemWords(words)
+    return _stem_words(words, language)
 
 
 @dataclass

@@ -173,3 +173,32 @@ def test_an_upsert_that_fails_half_way_changes_nothing(tmp_path: Path) -> None:
                 store.record_outcomes("r3", [_outcome("c", "new", 2)])
                 raise RuntimeError("later step failed")
         assert store.con.execute("SELECT count(*) FROM entry_outcome").fetchone()[0] == 1
+
+
+def test_a_close_without_checkpoint_keeps_the_writes_in_the_log_and_a_later_close_folds_them_in(
+        tmp_path: Path) -> None:
+    from pipeline.store import utcnow
+
+    db = tmp_path / "w.duckdb"
+    wal = Path(str(db) + ".wal")
+    with open_store(db) as store:
+        pass
+    assert not wal.exists()
+
+    def rows(lo: int, hi: int) -> list[dict]:
+        return [{"id": i, "url": f"https://e.com/{i}", "canonical_url": f"https://e.com/{i}", "title": f"t{i}",
+                 "fetched_at": utcnow(), "text": "x" * 500, "text_hash": f"h{i}", "run_id": "r"}
+                for i in range(lo, hi)]
+
+    for k in range(3):  # a run's batches
+        with open_store(db, migrate=False, checkpoint=False) as store:
+            store.insert_articles(rows(1 + 100 * k, 101 + 100 * k))
+        assert wal.exists() and wal.stat().st_size > 0  # durable in the log, not yet in the file
+        with open_store(db, read_only=True) as reader:  # analysts see every batch meanwhile
+            assert reader.con.execute("SELECT count(*) FROM article").fetchone()[0] == 100 * (k + 1)
+    with open_store(db, migrate=False) as store:  # the run's last open checkpoints
+        assert store.con.execute("SELECT count(*) FROM article").fetchone()[0] == 300
+    assert not wal.exists()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM article").fetchone()[0] == 300
+    con.close()
