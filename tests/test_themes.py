@@ -1033,3 +1033,55 @@ def test_text_shortcuts_give_what_the_plain_definitions_give():
         assert _sentence_spans(text, start, end) == spans(text, start, end), (text, start, end)
         assert _normalize(text) == normalized(text), text
         assert sentence_tokens(text) == sentence_toks(text), text
+
+
+# Round 6 probes, written before the round-6 rules from blind4's misses (now development data) and
+# scored once with round 5's rules: batch A 10 of 16 right (the four alliances stated as military
+# coordination, the German token answer and the litany missed), batch B (written after batch A's
+# fixes, scored once with them) 6 of 10. Fixed by military coordination in UNITY (and French
+# "militaire", missing from MILITARY), solidarity-in-words and silence as token answers, German city
+# names, the time of need as an ally's territory hit or taken, and troops staying in their bases
+# counted only while the ally is attacked or in need (the fourth negative of batch B was a false
+# positive of round 5's rules). The misses left are xfail with their reasons.
+_LITANY = "a litany of past failures with no verb of failure: the rules read relations, not lists"
+ROUND6_PROBES = [
+    ("anti_us_alliance", "Intelligence officials told the committee that Russia, China and North Korea are now coordinating militarily against the United States in the Pacific."),
+    ("anti_us_alliance", "Die militärische Zusammenarbeit zwischen Russland, China und Nordkorea richtet sich offen gegen die Vereinigten Staaten, sagte der Minister."),
+    ("anti_us_alliance", "Según el informe, Rusia, Irán y China han estrechado su coordinación militar para hacer frente a la presión de Washington."),
+    ("anti_us_alliance", "Activists across the Global South celebrated what they called a united front against American hegemony, with Moscow, Beijing and Tehran at its core."),
+    ("anti_us_alliance", "Pour l'état-major, la Chine, la Russie et l'Iran coordonnent désormais leurs opérations militaires contre les États-Unis."),
+    ("", "Russia and China held joint naval drills in the Sea of Japan, and the US Navy said it was monitoring the exercise."),
+    ("", "Russia and Belarus deepened military cooperation this year, the defence ministry said, as Minsk took delivery of new air defence systems."),
+    ("", "Russia, China and Iran said their military cooperation is not directed against any third country, including the United States."),
+    ("", "Ukraine's front line near Pokrovsk held against Russian attacks, as US-supplied artillery arrived."),
+    ("", "The US and Japan are coordinating militarily against China and North Korea, the Pentagon said."),
+    ("", "Russia and Turkey coordinated military operations in northern Syria, according to a joint statement."),
+    ("russia_unreliable_ally", "When Israeli and American jets struck Iran's nuclear sites, Moscow offered nothing but words of solidarity, and Tehran noticed."),
+    ("russia_unreliable_ally", "Als Aserbaidschan angriff, schickte der Kreml nur Solidaritätsbekundungen nach Eriwan."),
+    pytest.param("russia_unreliable_ally", "After Syria, after Armenia, after its silence over Iran, who still believes Moscow's guarantees?",
+                 marks=pytest.mark.xfail(reason=_LITANY, strict=True)),
+    ("", "Moscow sent messages of solidarity to Minsk after the floods, and Lukashenko thanked Putin for the help."),
+    ("", "Russia's silence over the Gaza ceasefire talks surprised diplomats."),
+    # batch B
+    ("russia_unreliable_ally", "When missiles were hitting Isfahan, Tehran's partner in Moscow offered a statement and a phone call."),
+    ("russia_unreliable_ally", "Gerade als Belgrad Unterstützung gebraucht hätte, schickte Moskau nur Erklärungen."),
+    pytest.param("russia_unreliable_ally", "Quand les jihadistes ont attaqué les convois, les Russes sont restés dans leurs bases, regrette un officier malien.",
+                 marks=pytest.mark.xfail(reason="the gate fails (0.40): 'les Russes' staying put is read without the "
+                                                "Malian convoys as the ally failed", strict=True)),
+    pytest.param("russia_unreliable_ally", "Als Serbien eine Treibstoffkrise drohte, zuckte Moskau mit den Schultern.",
+                 marks=pytest.mark.xfail(reason="'zuckte Moskau mit den Schultern': the subject splits the phrase, and "
+                                                "a fuel crisis is neither an attack nor a stated need", strict=True)),
+    ("", "When Ukrainian drones were hitting refineries in Russia, Moscow offered a statement blaming the West."),
+    ("", "Putin shrugged off questions about the economy at his annual press conference."),
+    ("", "Russian troops stayed in their bases during the exercise in Belarus, the ministry said."),
+    ("anti_us_alliance", "Commentators in Tehran and Moscow hailed a new front against American hegemony after the summit."),
+    ("", "Ukrainian troops held the front against Russian assaults near Kupiansk, the General Staff said."),
+    ("", "The Chinese foreign ministry said the partnership with Russia is not an alliance but a partnership of equals, not directed against the United States."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND6_PROBES)
+def test_round6_probes(matcher, theme_id, text):
+    results = matcher.score(text)
+    assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
+        {k: (r.score, r.concepts) for k, r in results.items()}
