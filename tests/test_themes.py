@@ -1085,3 +1085,35 @@ def test_round6_probes(matcher, theme_id, text):
     results = matcher.score(text)
     assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
         {k: (r.score, r.concepts) for k, r in results.items()}
+
+
+# Round 7 probes, written after reading blind5's errors (development data since round 6's single
+# run) and before the round-7 rules, scored once with round 6's rules: 4 of 11 right (the four
+# dismissals of the bloc matched, three of the four failures to act missed). Fixed by "did not
+# prevent" / "failed to stop" as no help, watching while the ally falls as passivity, and a second
+# penalty (DISMISS) for the bloc as a doubted label, which compounds with a denial.
+_AT_THRESHOLD = "one penalty (DISMISS) leaves the score at exactly the threshold, 0.50; a second signal is needed"
+ROUND7_PROBES = [
+    ("", "Talk of a new axis is overblown: the ties between Moscow, Beijing and Tehran are a marriage of convenience, not an alliance against America."),
+    pytest.param("", "Analysts say the so-called anti-Western bloc of China, Russia and Iran is more a marriage of convenience than a military alliance.",
+                 marks=pytest.mark.xfail(reason=_AT_THRESHOLD, strict=True)),
+    pytest.param("", "Le prétendu axe anti-occidental entre Pékin, Moscou et Téhéran relève du mariage de raison plus que de l'alliance militaire.",
+                 marks=pytest.mark.xfail(reason=_AT_THRESHOLD, strict=True)),
+    ("", "Das angebliche Bündnis gegen die USA ist eher eine Zweckgemeinschaft als eine Militärallianz, sagen Experten."),
+    ("anti_us_alliance", "Medvedev said a military alliance of Russia, China and Iran against the United States could soon emerge."),
+    ("russia_unreliable_ally", "Russian peacekeepers did not prevent the Azerbaijani offensive, and Armenians say Moscow betrayed them."),
+    pytest.param("russia_unreliable_ally", "They sat at their base and watched while Assad's army collapsed, a Syrian officer said of the Russians.",
+                 marks=pytest.mark.xfail(reason="'they' is resolved to no antecedent: the Russians are named after the "
+                                                "pronoun, so the gate fails", strict=True)),
+    ("russia_unreliable_ally", "Карабах — российские миротворцы стояли и смотрели, как армяне уходили из своих домов."),
+    ("russia_unreliable_ally", "Moscow failed to stop the Azerbaijani advance despite its treaty with Yerevan."),
+    ("", "Russian air defences did not prevent the Ukrainian drone strike on the Engels airbase."),
+    ("", "Armenian police stood by and watched as protesters marched on parliament."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND7_PROBES)
+def test_round7_probes(matcher, theme_id, text):
+    results = matcher.score(text)
+    assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
+        {k: (r.score, r.concepts) for k, r in results.items()}

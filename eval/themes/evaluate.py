@@ -7,17 +7,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 15 folds
-    .venv/bin/python eval/themes/evaluate.py --blind5            # eval/themes_blind5, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 18 folds
+    .venv/bin/python eval/themes/evaluate.py --blind6            # eval/themes_blind6, aggregates only
 
-Development data (since round 6): the 150 texts of eval/themes/, the 90 of eval/themes_blind/
-(round 2's blind set), the 90 of eval/themes_blind2/ (round 3's), the 90 of eval/themes_blind3/
-(round 4's) and the 90 of eval/themes_blind4/ (round 5's), fifteen folders written by fifteen
-different people. Every theme is evaluated on all texts of all folders (a text is positive for a
-theme when its column in labels.csv is 1). The test is eval/themes_blind5/ (written by other
-people for round 6, never read by whoever tunes the rules): --blind5 prints aggregate figures
-only, never a text, a file name, a score of one text or a passage. --blind2, --blind3 and
---blind4 still print rounds 3-5's aggregates for their sets, which are development data now.
+Development data (since round 7): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind5/ (the blind sets of rounds 2 to 6, each read only after
+its round's single run), eighteen folders written by eighteen different people. Every theme is
+evaluated on all texts of all folders (a text is positive for a theme when its column in
+labels.csv is 1). The test is eval/themes_blind6/ (written by other people for round 7, never
+read by whoever tunes the rules): --blind6 prints aggregate figures only, never a text, a file
+name, a score of one text or a passage. --blind2 to --blind5 still print rounds 3-6's aggregates
+for their sets, which are development data now.
 """
 
 from __future__ import annotations
@@ -38,14 +38,15 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 
 # Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
 # development data now; round 5: so is round 4's (themes_blind3). Twelve folders, twelve writers.
-# Round 6: round 5's (themes_blind4) too. Fifteen folders, fifteen writers.
+# Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5). 18 folders, 18 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
-            ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4")
+            ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
-# Round 6's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND5_DIR = ROOT / "eval" / "themes_blind5"
+# Round 7's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND6_DIR = ROOT / "eval" / "themes_blind6"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -414,13 +415,16 @@ def main() -> None:
     ap.add_argument("--blind5", action="store_true",
                     help=f"score {BLIND5_DIR.relative_to(ROOT)} (round 6's blind set) and print "
                          "aggregate figures only")
+    ap.add_argument("--blind6", action="store_true",
+                    help=f"score {BLIND6_DIR.relative_to(ROOT)} (round 7's blind set) and print "
+                         "aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind2 or args.blind3 or args.blind4 or args.blind5:
-        root = (BLIND5_DIR if args.blind5 else BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3
+    if args.blind2 or args.blind3 or args.blind4 or args.blind5 or args.blind6:
+        root = (BLIND6_DIR if args.blind6 else BLIND5_DIR if args.blind5 else BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3
                 else BLIND2_DIR)
         run_blind(theme_ids, args.method if args.method != "all" else "concepts", root)
         return
