@@ -1117,3 +1117,31 @@ def test_round7_probes(matcher, theme_id, text):
     results = matcher.score(text)
     assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
         {k: (r.score, r.concepts) for k, r in results.items()}
+
+
+# Round 8 probes, written after reading blind6's errors (development data since round 7's single
+# run) and before the round-8 rules, scored once with round 7's rules: 3 of 8 right. Fixed by a
+# capital or a leader captured as the ally's time of need, "responded with a communiqué" in five
+# languages, "did absolutely nothing", and a penalty for the theme recited in order to be dismissed
+# ("a favourite storyline"). The misses left are xfail with their reasons.
+_V2 = "German verb-second order: 'antwortete Moskau mit' puts the subject inside the phrase"
+ROUND8_PROBES = [
+    pytest.param("russia_unreliable_ally", "Cuando tropas estadounidenses capturaron al presidente en Caracas, Moscú respondió con un comunicado.",
+                 marks=pytest.mark.xfail(reason="the token answer is found (HELP_DENIED) but the gate, Russia failing "
+                                                "an ally within a sentence, is not: 0.40", strict=True)),
+    ("russia_unreliable_ally", "When Azerbaijan shelled Armenian villages, the CSTO did absolutely nothing, and Yerevan has not forgotten."),
+    pytest.param("russia_unreliable_ally", "Als die Rebellen Damaskus einnahmen, antwortete Moskau mit einem Kommuniqué.",
+                 marks=pytest.mark.xfail(reason=_V2, strict=True)),
+    ("", "Western media have a favourite storyline: Russia abandons its allies. It is a convenient narrative, and it is wrong, because Moscow stood by Minsk and Pyongyang."),
+    ("", "It has become fashionable to claim that Russia let Armenia down; the story is simplistic, Russian diplomats say."),
+    ("russia_unreliable_ally", "Armenians say Russia let them down in 2023, and the government in Yerevan is now looking to Paris for arms."),
+    ("", "When US forces captured the cartel leader in Mexico, Moscow responded with a statement criticising Washington."),
+    ("", "The CSTO did absolutely nothing wrong, Russian officials insisted at the summit in Minsk."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND8_PROBES)
+def test_round8_probes(matcher, theme_id, text):
+    results = matcher.score(text)
+    assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
+        {k: (r.score, r.concepts) for k, r in results.items()}

@@ -7,16 +7,16 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 18 folds
-    .venv/bin/python eval/themes/evaluate.py --blind6            # eval/themes_blind6, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 21 folds
+    .venv/bin/python eval/themes/evaluate.py --blind7            # eval/themes_blind7, aggregates only
 
-Development data (since round 7): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind5/ (the blind sets of rounds 2 to 6, each read only after
-its round's single run), eighteen folders written by eighteen different people. Every theme is
+Development data (since round 8): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind6/ (the blind sets of rounds 2 to 7, each read only after
+its round's single run), twenty-one folders written by twenty-one different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in
-labels.csv is 1). The test is eval/themes_blind6/ (written by other people for round 7, never
-read by whoever tunes the rules): --blind6 prints aggregate figures only, never a text, a file
-name, a score of one text or a passage. --blind2 to --blind5 still print rounds 3-6's aggregates
+labels.csv is 1). The test is eval/themes_blind7/ (written by other people for round 8, never
+read by whoever tunes the rules): --blind7 prints aggregate figures only, never a text, a file
+name, a score of one text or a passage. --blind2 to --blind6 still print rounds 3-7's aggregates
 for their sets, which are development data now.
 """
 
@@ -38,15 +38,18 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 
 # Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
 # development data now; round 5: so is round 4's (themes_blind3). Twelve folders, twelve writers.
-# Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5). 18 folders, 18 writers.
+# Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5); round 8: round 7's
+# (themes_blind6). 21 folders, 21 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
-            ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5")
+            ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
+            ROOT / "eval" / "themes_blind6")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
 BLIND5_DIR = ROOT / "eval" / "themes_blind5"
-# Round 7's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND6_DIR = ROOT / "eval" / "themes_blind6"
+# Round 8's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND7_DIR = ROOT / "eval" / "themes_blind7"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -418,13 +421,16 @@ def main() -> None:
     ap.add_argument("--blind6", action="store_true",
                     help=f"score {BLIND6_DIR.relative_to(ROOT)} (round 7's blind set) and print "
                          "aggregate figures only")
+    ap.add_argument("--blind7", action="store_true",
+                    help=f"score {BLIND7_DIR.relative_to(ROOT)} (round 8's blind set) and print "
+                         "aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind2 or args.blind3 or args.blind4 or args.blind5 or args.blind6:
-        root = (BLIND6_DIR if args.blind6 else BLIND5_DIR if args.blind5 else BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3
+    if args.blind2 or args.blind3 or args.blind4 or args.blind5 or args.blind6 or args.blind7:
+        root = (BLIND7_DIR if args.blind7 else BLIND6_DIR if args.blind6 else BLIND5_DIR if args.blind5 else BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3
                 else BLIND2_DIR)
         run_blind(theme_ids, args.method if args.method != "all" else "concepts", root)
         return
