@@ -25,7 +25,7 @@ from pipeline import ingest as lib
 from pipeline.articles import Extractor, FetchedPage, extract_pages
 from pipeline.config import Config, load_config
 from pipeline.runlock import RunInProgress, run_lock
-from pipeline.store import open_store, utcnow
+from pipeline.store import StoreLease, open_store, utcnow
 from pipeline.themes import ThemeMatcher
 
 # The CLI sets a progress callback and the --notify URLs here. Flow parameters stay plain values,
@@ -74,9 +74,8 @@ def select_task(db_path: Path, results: list[lib.FeedResult], state: lib.RunStat
 
 
 @task(name="store-batch", cache_policy=NONE)
-def store_task(db_path: Path, state: lib.RunState, results: list[Any], config: Config) -> list[int]:
-    with open_store(db_path, memory_limit=config.settings.db_memory_limit, migrate=False,
-                    checkpoint=False) as store:
+def store_task(lease: StoreLease, state: lib.RunState, results: list[Any], config: Config) -> list[int]:
+    with lease.store() as store:  # the file stays open across batches that come close together
         return lib.store_batch(store, state, results, config.settings.redirect_wrappers)
 
 
@@ -162,9 +161,10 @@ def _ingest(config: Config, db: Path, trigger: str, progress: Any) -> RunSummary
                 inline = len(to_fetch) < settings.inline_extract_below
                 stream = lib.PageStream(to_fetch, settings, partial(extractor.submit_chunk, inline=inline),
                                         progress, chunk=PAGE_CHUNK, workers=settings.extract_workers)
-            with closing(stream.batches(settings.batch_size)) as batches:  # a failed store stops the fetching
+            lease = StoreLease(db, memory_limit=settings.db_memory_limit)
+            with lease, closing(stream.batches(settings.batch_size)) as batches:  # a failed store stops the fetching
                 for batch in batches:
-                    store_task(db, quote(state), quote(batch), quote(config))
+                    store_task(quote(lease), quote(state), quote(batch), quote(config))
                     if progress:
                         progress("stored", len(state.new_article_ids), len(to_fetch))
         with open_store(db, memory_limit=config.settings.db_memory_limit, migrate=False,

@@ -96,3 +96,26 @@ def test_per_host_cap_and_order(server: CorpusServer) -> None:
 def test_user_agent_is_honest(server: CorpusServer) -> None:
     assert one(Request(server.url("/page.html"))).ok
     assert server.user_agents[-1].startswith("newsmon/") and "http" in server.user_agents[-1]
+
+
+def test_host_clients_keep_one_pool_per_host_and_close_them_all() -> None:
+    import asyncio
+
+    from pipeline.config import FetchSettings
+    from pipeline.fetch import HostClients
+
+    async def go() -> tuple:
+        async with HostClients(FetchSettings()) as clients:
+            a1 = clients.get("http://127.0.0.1:8001/a")
+            a2 = clients.get("http://127.0.0.1:8001/b?x=1")
+            b = clients.get("http://127.0.0.2:8001/a")
+            bad = clients.get("http://[::1/broken")  # malformed: still a client; the fetch reports it
+            pools = (a1._transport._pool._max_connections, b._transport._pool._max_connections)
+            same_tls = a1._transport._pool._ssl_context is b._transport._pool._ssl_context
+        return a1, a2, b, bad, pools, same_tls
+
+    a1, a2, b, bad, pools, same_tls = asyncio.run(go())
+    assert a1 is a2 and a1 is not b and bad is not a1
+    assert pools == (4, 4)  # a few connections per host, not the global 32
+    assert same_tls  # one TLS context for all hosts
+    assert all(c.is_closed for c in (a1, b, bad))

@@ -202,3 +202,47 @@ def test_a_close_without_checkpoint_keeps_the_writes_in_the_log_and_a_later_clos
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM article").fetchone()[0] == 300
     con.close()
+
+
+def _other_process_can_open(db: Path) -> bool:
+    import subprocess
+    import sys
+
+    code = f"import duckdb; duckdb.connect({str(db)!r}, read_only=True).close()"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_a_lease_keeps_the_file_open_across_close_batches_and_lets_it_go(tmp_path: Path) -> None:
+    import time
+
+    from pipeline.store import StoreLease
+
+    db = tmp_path / "l.duckdb"
+    with open_store(db):
+        pass
+    with StoreLease(db, hold_s=30.0, idle_s=0.5) as lease:
+        for i in range(3):  # batches in quick succession: one open
+            with lease.store() as store:
+                store.con.execute("CREATE TABLE IF NOT EXISTS t (i INTEGER)")
+                store.con.execute("INSERT INTO t VALUES (?)", [i])
+        assert lease.opens == 1 and lease.held
+        assert not _other_process_can_open(db)  # held: others wait (newsmon sql retries)
+        deadline = time.monotonic() + 5
+        while lease.held and time.monotonic() < deadline:  # idle: the timer lets go
+            time.sleep(0.05)
+        assert not lease.held
+        assert _other_process_can_open(db)
+        with lease.store() as store:  # the next batch opens again and sees everything
+            assert store.con.execute("SELECT count(*) FROM t").fetchone()[0] == 3
+        assert lease.opens == 2
+
+    with StoreLease(db, hold_s=0.0, idle_s=30.0) as lease:  # held long enough: let go after the batch
+        with lease.store():
+            pass
+        assert not lease.held and _other_process_can_open(db)
+
+    with StoreLease(db, hold_s=30.0, idle_s=30.0) as lease:  # a failed batch lets go at once
+        with pytest.raises(ZeroDivisionError):
+            with lease.store():
+                1 / 0
+        assert not lease.held and _other_process_can_open(db)
