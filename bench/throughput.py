@@ -170,7 +170,8 @@ class TreeSampler:
                 for c in self.proc.children(recursive=True):
                     try:
                         rss = c.memory_info().rss
-                        kind = _kind(" ".join(c.cmdline()))
+                        # the kind seen first: an exited worker (a zombie) has no command line left
+                        kind = self.cpu[c.pid][0] if c.pid in self.cpu else _kind(" ".join(c.cmdline()))
                         t = c.cpu_times()
                         self.cpu[c.pid] = (kind, t.user + t.system)
                     except psutil.Error:
