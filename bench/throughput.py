@@ -338,6 +338,18 @@ def db_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
+def db_used(path: Path) -> int:
+    """Bytes in blocks DuckDB uses (the file also holds free blocks, reused by later writes)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        _, _, block_size, _, used, *_ = con.execute("PRAGMA database_size").fetchone()
+    finally:
+        con.close()
+    return int(block_size) * int(used)
+
+
 def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = None,
           feeds: int | None = None) -> tuple[list[str], dict]:
     from bench.farm import Farm, FarmSpec
@@ -367,6 +379,7 @@ def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = 
             first = run_newsmon(cfg, work, "first", farm=farm, profile=profile)
             results["first"] = first
             results["db_bytes"] = db_size(work / "newsmon.duckdb")
+            results["db_used_bytes"] = db_used(work / "newsmon.duckdb")
             # Rerun with nothing new: every feed answers 304.
             farm.reset_stats()
             rerun = run_newsmon(cfg, work, "rerun", farm=farm)
@@ -381,6 +394,7 @@ def bench(quick: bool = False, keep: Path | None = None, profile: Path | None = 
                 farm.reset_stats()
                 results["history"] = run_newsmon(cfg, work, "history", farm=farm)
                 results["db_bytes_history"] = db_size(work / "newsmon.duckdb")
+                results["db_used_bytes_history"] = db_used(work / "newsmon.duckdb")
         # (c) the CPU limit, with the farm stopped (nothing else running).
         results["cpu"] = cpu_limit(size["feeds"], size["entries"], size["cpu_every"])
     finally:
@@ -425,7 +439,9 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
         f"fetched): {rerun['wall_s']:.2f} s, start-up (empty run) {startup:.2f} s -> {rerun['wall_s'] - startup:.2f} s "
         f"beyond start-up (target <= 3 s); flow body {rerun['flow_s']:.2f} s",
         f"database: {r['db_bytes'] / 2**20:.1f} MB for {first['new']} articles = "
-        f"{r['db_bytes'] / 2**20 / max(1, first['new']) * 1000:.1f} MB per 1,000 articles",
+        f"{r['db_bytes'] / 2**20 / max(1, first['new']) * 1000:.1f} MB per 1,000 articles (file; blocks in use "
+        f"{r.get('db_used_bytes', 0) / 2**20:.1f} MB = {r.get('db_used_bytes', 0) / 2**20 / max(1, first['new']) * 1000:.1f} "
+        f"MB per 1,000)",
         f"farm articles unique: {cpu['unique_hashes']} distinct text hashes of {cpu['pages_timed']}; "
         f"{cpu['same_base_pairs']} same-base pairs, max 3-shingle Jaccard {cpu['max_jaccard']}, "
         f"{cpu['near_copies']} at >= 0.3",
@@ -444,7 +460,9 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
         grown_bytes = r.get("db_bytes_history", 0) - r["db_bytes"]
         if grown_bytes > 0 and hist["new"]:
             lines.append(f"database growth in the history run: {grown_bytes / 2**20:.1f} MB for {hist['new']} articles = "
-                         f"{grown_bytes / 2**20 / hist['new'] * 1000:.1f} MB per 1,000 articles (marginal)")
+                         f"{grown_bytes / 2**20 / hist['new'] * 1000:.1f} MB per 1,000 articles (marginal, file); "
+                         f"blocks in use {r.get('db_used_bytes_history', 0) / 2**20:.1f} MB for "
+                         f"{first['new'] + hist['new']} articles")
     return lines
 
 
