@@ -150,6 +150,8 @@ class RunState:
     new_article_ids: list[int] = field(default_factory=list)
     matched: int = 0  # (article, theme) pairs that matched
     story_index: Any = None  # pipeline.stories.StoryIndex over the recent window, loaded once per run
+    # stored articles' shingles, kept across batches (near-duplicate candidates recur)
+    shingle_cache: Any = field(default_factory=lambda: neardup.ShingleCache())
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, outcome: Outcome, n: int = 1) -> None:
@@ -389,8 +391,9 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     # Near-duplicate candidates from all history: one join for the whole batch.
     probes = [(i, int(b)) for i, a in enumerate(articles) if a.fingerprint is not None for b in a.fingerprint.buckets]
     history = store.lsh_candidates(probes)
-    stored_texts = store.article_texts(aid for ids in history.values() for aid in ids)
-    near = neardup.find_near_duplicates(history, stored_texts, [a.fingerprint for a in articles])
+    cache = state.shingle_cache
+    stored_texts = store.article_texts({aid for ids in history.values() for aid in ids if aid not in cache})
+    near = neardup.find_near_duplicates(history, stored_texts, [a.fingerprint for a in articles], cache=cache)
     near_by_canon = {a.canonical_url: m for a, m in zip(articles, near)}
     # ...and from earlier articles of this batch: bucket -> (article id, root id, shingles)
     batch_buckets: dict[int, list[tuple[int, int, Any]]] = {}
@@ -405,6 +408,7 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
     url_rows: list[tuple[str, int, str, str, str | None]] = []
     outcome_rows: list[dict[str, Any]] = []
     new_ids: list[int] = []
+    stored_prints: list[tuple[int, int, Any]] = []
 
     def settle(leader: Entry, outcome: Outcome, reason: str, aid: int | None, final_url: str | None,
                status: int | None) -> None:
@@ -454,6 +458,7 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
             for b in a.fingerprint.buckets:
                 batch_buckets.setdefault(int(b), []).append((aid, root, a.fingerprint.shingles))
                 lsh_rows.append((int(b), aid))
+            stored_prints.append((aid, root, a.fingerprint.shingles))
         story, story_sim = state.story_index.assign(
             aid, a.published_at or now, list(a.story_terms),
             forced_story=_story_of(state.story_index, store, copy_of.root_id) if copy_of else None)
@@ -485,6 +490,8 @@ def store_batch(store: Store, state: RunState, results: Sequence[Article | Rejec
         store.upsert_matches(match_rows)
         store.insert_lsh(lsh_rows)
         store.record_outcomes(state.run_id, outcome_rows)
+    for aid, root, sh in stored_prints:  # the next batches' candidates, without a read
+        cache.put(aid, root, sh)
     state.new_article_ids.extend(new_ids)
     state.matched += sum(1 for _, score in match_rows if score.matched)
     return new_ids

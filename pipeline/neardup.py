@@ -108,28 +108,66 @@ class NearMatch:
     similarity: float
 
 
+class ShingleCache:
+    """Stored articles' (root id, shingles), kept across a run's batches (bounded, oldest out).
+
+    The same stored articles come back as candidates batch after batch (a syndicated story's
+    copies, a site's boilerplate); re-reading and re-shingling their texts was 9% of the run
+    process's CPU at 10,000 articles (py-spy, throughput bench). About 5 KB per article.
+    """
+
+    def __init__(self, size: int = 4000) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self._d: OrderedDict[int, tuple[int, np.ndarray]] = OrderedDict()
+
+    def __contains__(self, aid: int) -> bool:
+        return aid in self._d
+
+    def get(self, aid: int) -> tuple[int, np.ndarray] | None:
+        v = self._d.get(aid)
+        if v is not None:
+            self._d.move_to_end(aid)
+        return v
+
+    def put(self, aid: int, root: int, sh: np.ndarray) -> None:
+        self._d[aid] = (root, sh)
+        self._d.move_to_end(aid)
+        while len(self._d) > self.size:
+            self._d.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
 def find_near_duplicates(candidates: dict[int, list[int]], texts: dict[int, tuple[int, str]],
-                         prints: Sequence[Fingerprint], threshold: float = THRESHOLD) -> list[NearMatch | None]:
+                         prints: Sequence[Fingerprint], threshold: float = THRESHOLD,
+                         cache: ShingleCache | None = None) -> list[NearMatch | None]:
     """Verify LSH candidates with exact Jaccard.
 
     Args:
         candidates: index in ``prints`` -> candidate stored article ids.
-        texts: candidate article id -> (root id, text).
+        texts: candidate article id -> (root id, text), for the candidates not in ``cache``.
         prints: fingerprints of the new articles.
+        cache: shingles of stored articles kept from earlier batches (read and filled here).
     Returns:
         per new article, its best verified match at or above ``threshold``, else None.
     """
-    cache: dict[int, np.ndarray] = {}
+    cache = cache if cache is not None else ShingleCache(size=1 << 30)
     out: list[NearMatch | None] = []
     for i, fp in enumerate(prints):
         best: NearMatch | None = None
         for aid in candidates.get(i, []):
-            if aid not in texts:
-                continue
-            if aid not in cache:
-                cache[aid] = shingles(texts[aid][1])
-            sim = jaccard(fp.shingles, cache[aid])
+            hit = cache.get(aid)
+            if hit is None:
+                if aid not in texts:
+                    continue
+                hit = (texts[aid][0], shingles(texts[aid][1]))
+                cache.put(aid, *hit)
+            root, sh = hit
+            sim = jaccard(fp.shingles, sh)
             if sim >= threshold and (best is None or sim > best.similarity):
-                best = NearMatch(aid, texts[aid][0], round(sim, 4))
+                best = NearMatch(aid, root, round(sim, 4))
         out.append(best)
     return out

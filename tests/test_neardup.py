@@ -71,6 +71,23 @@ def test_history_lookup_through_duckdb(tmp_path: Path) -> None:
         assert found[1] is None
 
 
+def test_a_run_keeps_stored_shingles_across_batches_within_a_bound() -> None:
+    cache = neardup.ShingleCache(size=2)
+    new = [neardup.fingerprint(substitute(TEXT, 0.1))]
+    texts = {7: (5, TEXT)}  # article 7, a copy in story 5
+    first = neardup.find_near_duplicates({0: [7]}, texts, new, cache=cache)
+    assert first[0] is not None and (first[0].article_id, first[0].root_id) == (7, 5)
+    # A later batch: the text is not read again, the cached shingles give the same answer.
+    again = neardup.find_near_duplicates({0: [7]}, {}, new, cache=cache)
+    assert again == first
+    # Without the cache (or once evicted) a candidate whose text was not read is skipped.
+    assert neardup.find_near_duplicates({0: [7]}, {}, new) == [None]
+    cache.put(8, 8, neardup.shingles("other words entirely"))
+    cache.put(9, 9, neardup.shingles("more other words"))
+    assert 7 not in cache and len(cache) == 2  # the oldest went first
+    assert neardup.find_near_duplicates({0: [7]}, {}, new, cache=cache) == [None]
+
+
 def test_stories_group_the_same_event_not_the_same_topic() -> None:
     t0 = datetime(2026, 3, 1, 8)
     index = StoryIndex()
