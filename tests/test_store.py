@@ -246,3 +246,32 @@ def test_a_lease_keeps_the_file_open_across_close_batches_and_lets_it_go(tmp_pat
             with lease.store():
                 1 / 0
         assert not lease.held and _other_process_can_open(db)
+
+
+def test_a_lease_lets_go_soon_when_another_process_waits_for_the_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from pipeline.store import StoreLease
+
+    db = tmp_path / "w.duckdb"
+    with open_store(db):
+        pass
+    code = ("import time, sys; from pipeline.store import open_store\n"
+            "t = time.monotonic()\n"
+            f"with open_store({str(db)!r}, read_only=True, wait_s=20) as s:\n"
+            "    print(round(time.monotonic() - t, 2))")
+    root = Path(__file__).resolve().parents[1]
+    with StoreLease(db, hold_s=60.0, idle_s=60.0) as lease:  # would hold the file for a minute
+        with lease.store():
+            pass
+        assert lease.held
+        t0 = time.monotonic()
+        reader = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=30)
+        assert reader.returncode == 0, reader.stderr
+        assert not lease.held
+        assert time.monotonic() - t0 < 5  # a tick (0.25 s) and the reader's retry, not the minute
+        with lease.store():  # the run goes on: the next batch opens the file again
+            pass
+        assert lease.opens == 2
