@@ -408,31 +408,18 @@ def main() -> None:
     ap.add_argument("--folders", action="store_true", help="figures per folder (per writer)")
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
-    ap.add_argument("--blind2", action="store_true",
-                    help=f"score {BLIND2_DIR.relative_to(ROOT)} and print aggregate figures only")
-    ap.add_argument("--blind3", action="store_true",
-                    help=f"score {BLIND3_DIR.relative_to(ROOT)} and print aggregate figures only")
-    ap.add_argument("--blind4", action="store_true",
-                    help=f"score {BLIND4_DIR.relative_to(ROOT)} (round 5's blind set) and print "
-                         "aggregate figures only")
-    ap.add_argument("--blind5", action="store_true",
-                    help=f"score {BLIND5_DIR.relative_to(ROOT)} (round 6's blind set) and print "
-                         "aggregate figures only")
-    ap.add_argument("--blind6", action="store_true",
-                    help=f"score {BLIND6_DIR.relative_to(ROOT)} (round 7's blind set) and print "
-                         "aggregate figures only")
-    ap.add_argument("--blind7", action="store_true",
-                    help=f"score {BLIND7_DIR.relative_to(ROOT)} (round 8's blind set) and print "
-                         "aggregate figures only")
+    blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR}
+    for n, d in blind_dirs.items():
+        ap.add_argument(f"--blind{n}", action="store_true",
+                        help=f"score {d.relative_to(ROOT)} (round {n + 1}'s blind set) and print aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
     args = ap.parse_args()
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
-    if args.blind2 or args.blind3 or args.blind4 or args.blind5 or args.blind6 or args.blind7:
-        root = (BLIND7_DIR if args.blind7 else BLIND6_DIR if args.blind6 else BLIND5_DIR if args.blind5 else BLIND4_DIR if args.blind4 else BLIND3_DIR if args.blind3
-                else BLIND2_DIR)
-        run_blind(theme_ids, args.method if args.method != "all" else "concepts", root)
+    chosen = [d for n, d in blind_dirs.items() if getattr(args, f"blind{n}")]
+    if chosen:
+        run_blind(theme_ids, args.method if args.method != "all" else "concepts", chosen[-1])
         return
     items = load_items(theme_ids)
     if not items:
