@@ -76,8 +76,10 @@ _TERM_TOKEN_RE = re.compile(r"\*?[^\W_]+\*?")
 # "@A ^N @B" (A and B at most N sentences apart: ^0 same sentence, ^1 the next one too),
 # "@A - @B" (hits of A that do not overlap a hit of B); "@A >N @B !@C": no hit of C between A and
 # B ("Moscow abandoned ...", but not "Moscow says Washington abandoned ...").
+# Names may carry a theme prefix ("<theme id>.NAME", see ThemeMatcher): a concept that two themes
+# define differently is keyed so in the shared lexicon, and references to it are rewritten.
 _DERIVED_RE = re.compile(
-    r"^@(\w+)(?:\s*(?:([~>^])\s*(\d+)|(-))\s*@(\w+)(?:\s*!\s*@(\w+))?)?$")
+    r"^@([\w.]+)(?:\s*(?:([~>^])\s*(\d+)|(-))\s*@([\w.]+)(?:\s*!\s*@([\w.]+))?)?$")
 _DERIVED_HELP = "is not '@A', '@A >N @B', '@A ~N @B', '@A ^N @B', '@A >N @B !@C' or '@A - @B'"
 _BRACES_RE = re.compile(r"\{([^{}]*)\}")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]")
@@ -702,6 +704,8 @@ class _Lexicon:
                     self.derived.setdefault(key, []).append(
                         (a, op or minus or "", int(n or 0), b or "", between or ""))
                     continue
+                if term.startswith("@"):  # never read as words: a reference that cannot be parsed
+                    raise ValueError(f"concept {key}: {term!r} {_DERIVED_HELP}")
                 is_mask = term.startswith("-")
                 for variant in _expand(term[1:] if is_mask else term):
                     pats = tuple(_pattern(t) for t in _term_tokens(variant))

@@ -335,6 +335,20 @@ def test_relations_stay_inside_a_sentence_or_two():
     assert m.score("Washington allies met.")["t1"].concepts == ()
 
 
+def test_a_concept_name_two_themes_define_differently_keeps_its_relations():
+    # Round 9 found this: the second theme's concept is keyed "<theme id>.NAME" in the shared
+    # lexicon, and a relation that refers to it ("@NAME >2 @B") used to be dropped in silence.
+    t1 = minimal_theme(concepts={"M": ["myth"], "A": ["alliance*"]}, rule={"gates": [["A"]], "weights": {"A": 0.5, "M": 0.5}})
+    t2 = minimal_theme(id="t2", concepts={"M": ["legend"], "L": ["loyal*"], "LM": ["@M >2 @L"]},
+                       rule={"gates": [["LM"]], "weights": {"LM": 1.0}})
+    themes, errors = parse_themes({"theme": [t1, t2]}, CONFIG, "x.toml")
+    assert errors == []
+    m = ThemeMatcher(themes)
+    assert m.score("The legend of a loyal ally is over.")["t2"].concepts == ("LM",)
+    assert m.score("The myth of a loyal ally is over.")["t2"].concepts == ()
+    assert m.score("The myth of an alliance.")["t1"].matched
+
+
 def test_sentence_split_keeps_abbreviations():
     text = "U.S. President Donald Trump met Lt. Gen. Smith on Jan. 5 in Washington. Russia said no."
     assert split_sentences(text) == [
@@ -1126,8 +1140,32 @@ ROUND8_PROBES = [
 ]
 
 
-@pytest.mark.parametrize("theme_id, text", ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES)
-def test_round6_to_8_probes(matcher, theme_id, text):
+# Round 9 (after themes_blind7 joined the dev data): probes written before any rule change; first
+# score 10/16 (4 of the 10 positives: the bargaining chip, the myth of a loyal patron, "never a
+# true ally", "will not fight for them" in English and German, and the Russian "разменная монета"
+# were missed; the 6 negatives were right). After round 9's rules: 16/16.
+ROUND9_PROBES = [
+    ("russia_unreliable_ally", "For the Kremlin, Yerevan was a bargaining chip in its talks with Baku, not an ally worth defending."),
+    ("russia_unreliable_ally", "Damascus learned that Moscow puts its own interests first: when the rebels advanced, Russian jets stayed on the ground at Hmeimim."),
+    ("russia_unreliable_ally", "Left alone against Azerbaijan, Armenians no longer believe the Russian security guarantee is worth the paper it is written on."),
+    ("russia_unreliable_ally", "Venezuela's government discovered that its strategic partnership with Moscow was worth little more than a press release."),
+    ("russia_unreliable_ally", "Face au blocus djihadiste, les Maliens constatent que Moscou protège d'abord ses propres intérêts et les laisse seuls."),
+    ("russia_unreliable_ally", "En Caracas muchos concluyen que Rusia nunca fue un verdadero aliado: cuando llegó el momento, Moscú se limitó a emitir comunicados."),
+    ("russia_unreliable_ally", "В Ереване всё громче говорят, что Москва использовала Армению как разменную монету в торге с Баку."),
+    ("russia_unreliable_ally", "In Teheran wächst die Einsicht, dass Russland für seine Partner nicht kämpfen wird, wenn es darauf ankommt."),
+    ("russia_unreliable_ally", "Russia will sell its friends weapons and veto resolutions for them, but it will not fight for them, Iranian analysts now say."),
+    ("russia_unreliable_ally", "The myth of Russia as a loyal protector died in Damascus in December 2024."),
+    ("", "Armenia's prime minister said Moscow remained a key partner, even as Yerevan diversified its arms purchases."),
+    ("", "Russia is using the talks as a bargaining chip with Washington over Ukraine, diplomats said."),
+    ("", "Kazakhstan put its own interests first in the oil talks with Moscow, officials said."),
+    ("", "Iranian officials said the strategic partnership with Moscow was not a mutual defence treaty and that Tehran had never asked for Russian troops."),
+    ("", "The Kremlin insists it has never left its allies alone, pointing to the air defence systems delivered to Minsk."),
+    ("", "Les Maliens sont seuls à décider de leur avenir, a déclaré le président de la transition."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text", ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES + ROUND9_PROBES)
+def test_round6_to_9_probes(matcher, theme_id, text):
     results = matcher.score(text)
     assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
         {k: (r.score, r.concepts) for k, r in results.items()}

@@ -1,5 +1,4 @@
-"""Evaluate the theme matcher on the labelled texts in eval/themes/, eval/themes_blind/,
-eval/themes_blind2/ and eval/themes_blind3/.
+"""Evaluate the theme matcher on the labelled texts in eval/themes/ and eval/themes_blind*/.
 
 Run from the repository root:
 
@@ -7,16 +6,16 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 21 folds
-    .venv/bin/python eval/themes/evaluate.py --blind7            # eval/themes_blind7, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 24 folds
+    .venv/bin/python eval/themes/evaluate.py --blind8            # eval/themes_blind8, aggregates only
 
-Development data (since round 8): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind6/ (the blind sets of rounds 2 to 7, each read only after
-its round's single run), twenty-one folders written by twenty-one different people. Every theme is
-evaluated on all texts of all folders (a text is positive for a theme when its column in
-labels.csv is 1). The test is eval/themes_blind7/ (written by other people for round 8, never
-read by whoever tunes the rules): --blind7 prints aggregate figures only, never a text, a file
-name, a score of one text or a passage. --blind2 to --blind6 still print rounds 3-7's aggregates
+Development data (since round 9): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind7/ (the blind sets of rounds 2 to 8, each read only after
+its round's single run), twenty-four folders written by twenty-four different people. Every theme
+is evaluated on all texts of all folders (a text is positive for a theme when its column in
+labels.csv is 1). The test is eval/themes_blind8/ (written by other people for round 9, never
+read by whoever tunes the rules): --blind8 prints aggregate figures only, never a text, a file
+name, a score of one text or a passage. --blind2 to --blind7 still print rounds 3-8's aggregates
 for their sets, which are development data now.
 """
 
@@ -39,17 +38,18 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
 # development data now; round 5: so is round 4's (themes_blind3). Twelve folders, twelve writers.
 # Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5); round 8: round 7's
-# (themes_blind6). 21 folders, 21 writers.
+# (themes_blind6); round 9: round 8's (themes_blind7). 24 folders, 24 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
-            ROOT / "eval" / "themes_blind6")
+            ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
 BLIND5_DIR = ROOT / "eval" / "themes_blind5"
 BLIND6_DIR = ROOT / "eval" / "themes_blind6"
-# Round 8's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND7_DIR = ROOT / "eval" / "themes_blind7"
+# Round 9's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND8_DIR = ROOT / "eval" / "themes_blind8"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -408,7 +408,8 @@ def main() -> None:
     ap.add_argument("--folders", action="store_true", help="figures per folder (per writer)")
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
-    blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR}
+    blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
+                  8: BLIND8_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (round {n + 1}'s blind set) and print aggregate figures only")
