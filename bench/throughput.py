@@ -21,8 +21,9 @@ In one temporary directory and one farm (H hosts on 127.0.x.y, 150 ms per respon
     PageStream's own counters say where the flow's thread waited (for pages, for extraction).
 (b) bench/naive.py on the first feeds (300 articles; 60 in --quick), in a subprocess.
 (c) the CPU limit: trafilatura's extraction CPU time (process_time, one process, newsmon's
-    options: pipeline.articles.TRAFILATURA_OPTIONS) of the same pages, rendered by the farm's own
-    code, divided by the 2 cores; (c') the same with trafilatura's default options, the issue's
+    options: pipeline.articles.TRAFILATURA_OPTIONS, i.e. trafilatura's own extraction with metadata;
+    newsmon's extract_html returns the same fields with a little less work, no categories, tags or
+    licence) of the same pages, rendered by the farm's own code, divided by the 2 cores; (c') the same with trafilatura's default options, the issue's
     reference (it also extracts comments and tables). Full size extracts
     every 4th page and scales up (a systematic sample; every base page is drawn alike).
     The same pass checks that the articles are distinct (text hashes, 3-shingle Jaccard).
@@ -142,10 +143,16 @@ def write_config(base: Path, feed_urls: list[str], name: str = "config") -> Path
 
 
 class TreeSampler:
-    """Peak RSS of a process and of its whole tree (summed), sampled in a thread."""
+    """Peak RSS of a process and of its whole tree (summed), sampled in a thread; every
+    ``pss_every``-th sample also the tree's PSS (proportional set size: a page shared by n
+    processes counts 1/n in each, so the sum is the tree's physical memory, where summed RSS counts
+    shared library pages once per process). PSS reads /proc/PID/smaps_rollup, hence less often."""
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    def __init__(self, pid: int, every: float = 0.2, pss_every: int = 10) -> None:
         import psutil
+
+        self.pss_every = pss_every
+        self.peak_pss = 0.0  # MB
 
         self.proc = psutil.Process(pid)
         self.every = every
@@ -167,9 +174,13 @@ class TreeSampler:
                 self.cpu[self.proc.pid] = ("run process", t.user + t.system)
                 tree = main
                 parts = {"run process": main / 2**20}
+                with_pss = len(self.samples) % self.pss_every == 0
+                pss = self.proc.memory_full_info().pss if with_pss else 0
                 for c in self.proc.children(recursive=True):
                     try:
                         rss = c.memory_info().rss
+                        if with_pss:
+                            pss += c.memory_full_info().pss
                         # the kind seen first: an exited worker (a zombie) has no command line left
                         kind = self.cpu[c.pid][0] if c.pid in self.cpu else _kind(" ".join(c.cmdline()))
                         t = c.cpu_times()
@@ -180,6 +191,7 @@ class TreeSampler:
                     parts[kind] = parts.get(kind, 0.0) + rss / 2**20
                 if tree / 2**20 > self.peak_tree:
                     self.peak_parts = {k: round(v) for k, v in parts.items()}
+                self.peak_pss = max(self.peak_pss, pss / 2**20)
                 self.samples.append((time.perf_counter() - self._t0, main / 2**20, tree / 2**20))
             except psutil.Error:
                 return
@@ -254,6 +266,7 @@ def run_newsmon(cfg: Path, work: Path, label: str, env: dict[str, str] | None = 
     report = json.loads(out.read_text())
     report.update(label=label, wall_s=round(wall, 3), maxrss_mb=round(ru.ru_maxrss / 1024, 1),
                   cpu_s=round(ru.ru_utime + ru.ru_stime, 2), peak_tree_mb=round(sampler.peak_tree, 1),
+                  peak_tree_pss_mb=round(sampler.peak_pss, 1),
                   peak_parts=sampler.peak_parts, cpu_by_process=sampler.cpu_by_kind(),
                   rss_quartiles=[sampler.at_fraction(f) for f in (0.25, 0.5, 0.75, 0.99)],
                   rss_series=[(round(t, 1), round(m), round(tr)) for t, m, tr in sampler.samples[::5]])
@@ -431,7 +444,8 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
          f"{cpu['default_ms_per_page']:.1f} ms per page -> {cpu['default_limit_articles_per_s']:.1f} articles/s; "
          f"a/c' = {a / cpu['default_limit_articles_per_s']:.2f}" if "default_ms_per_page" in cpu else "(c') not measured"),
         f"peak memory (a): run process {first['vmhwm_mb']:.0f} MB (VmHWM; wait4 maxrss {first['maxrss_mb']:.0f} MB), "
-        f"whole tree {first['peak_tree_mb']:.0f} MB (target <= 1024); tree RSS at 25/50/75/100% of the run "
+        f"whole tree {first['peak_tree_mb']:.0f} MB summed RSS (target <= 1024; PSS, shared pages counted once: "
+        f"{first.get('peak_tree_pss_mb', 0):.0f} MB); tree RSS at 25/50/75/100% of the run "
         f"{[q[1] for q in first['rss_quartiles']]} MB",
         (f"history: +{hist['new']} articles on {first['new']} stored: run process {hist['vmhwm_mb']:.0f} MB, tree "
          f"{hist['peak_tree_mb']:.0f} MB, {hist['wall_s']:.1f} s" if hist else "history: not measured (--quick)"),
