@@ -57,7 +57,7 @@ def test_serve_runs_on_schedule_and_stops_on_sigterm(site, tmp_path: Path) -> No
             proc.kill()
     assert proc.returncode == 0, out
     assert "local Prefect server on http://127.0.0.1:" in out and "stopped (and the local Prefect server with it)" in out
-    assert "Traceback" not in out
+    assert "Traceback" not in out, out  # the whole output: a shutdown traceback seen once under heavy load
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
