@@ -1079,9 +1079,8 @@ ROUND6_PROBES = [
     # batch B
     ("russia_unreliable_ally", "When missiles were hitting Isfahan, Tehran's partner in Moscow offered a statement and a phone call."),
     ("russia_unreliable_ally", "Gerade als Belgrad Unterstützung gebraucht hätte, schickte Moskau nur Erklärungen."),
-    pytest.param("russia_unreliable_ally", "Quand les jihadistes ont attaqué les convois, les Russes sont restés dans leurs bases, regrette un officier malien.",
-                 marks=pytest.mark.xfail(reason="the gate fails (0.40): 'les Russes' staying put is read without the "
-                                                "Malian convoys as the ally failed", strict=True)),
+    # xfail until round 10: the staying-put hit now keeps its own span, after "les Russes" (STAYED_IN_NEED).
+    ("russia_unreliable_ally", "Quand les jihadistes ont attaqué les convois, les Russes sont restés dans leurs bases, regrette un officier malien."),
     pytest.param("russia_unreliable_ally", "Als Serbien eine Treibstoffkrise drohte, zuckte Moskau mit den Schultern.",
                  marks=pytest.mark.xfail(reason="'zuckte Moskau mit den Schultern': the subject splits the phrase, and "
                                                 "a fuel crisis is neither an attack nor a stated need", strict=True)),
@@ -1164,8 +1163,27 @@ ROUND9_PROBES = [
 ]
 
 
-@pytest.mark.parametrize("theme_id, text", ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES + ROUND9_PROBES)
-def test_round6_to_9_probes(matcher, theme_id, text):
+# Round 10 (after themes_blind8 joined the dev data): first score 3/10 (troops staying in their
+# barracks in French, Spanish and German, guarantees that "did not work" in English and Russian,
+# "counted on Moscow ...; instead" all missed; the "tidy story" dismissal matched at 1.00). After
+# round 10's rules: 10/10.
+ROUND10_PROBES = [
+    ("russia_unreliable_ally", "Les soldats russes sont restés dans leurs casernes pendant que l'artillerie azerbaïdjanaise frappait la frontière arménienne."),
+    ("russia_unreliable_ally", "Mientras los drones caían sobre Damasco, los rusos se quedaron en sus bases de Hmeimim y Tartus."),
+    ("russia_unreliable_ally", "Armenia's foreign ministry said the CSTO's security guarantees had not worked when the country came under attack."),
+    ("russia_unreliable_ally", "Havana had counted on Moscow to keep the oil flowing; instead, Russian tankers stopped coming."),
+    ("russia_unreliable_ally", "Как выяснилось, гарантии Москвы не сработали, когда Армении понадобилась помощь."),
+    ("russia_unreliable_ally", "Die russischen Soldaten blieben in ihren Kasernen, als aserbaidschanische Truppen armenisches Gebiet besetzten."),
+    ("", "A tidy story has taken hold in Western capitals: Moscow abandons its friends. Officials in Astana say it does not describe their experience with Russia."),
+    ("", "Russian troops stayed in their barracks during the holiday, the base commander in Gyumri said."),
+    ("", "Tehran had counted on Chinese investment; instead, Beijing signed deals with Riyadh."),
+    ("", "The ceasefire guarantees have not worked in Gaza, Egyptian mediators said."),
+]
+
+
+@pytest.mark.parametrize("theme_id, text",
+                         ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES + ROUND9_PROBES + ROUND10_PROBES)
+def test_round6_to_10_probes(matcher, theme_id, text):
     results = matcher.score(text)
     assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
         {k: (r.score, r.concepts) for k, r in results.items()}
