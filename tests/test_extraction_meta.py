@@ -51,8 +51,7 @@ def test_page_metadata_and_text_equal_trafilaturas_own(server, url) -> None:
     assert authors >= 10  # the comparison covers pages with an author, not only empty fields
 
 
-def test_author_with_and_without_a_candidate_element() -> None:
-    # With no element that could hold an author, page_metadata does not copy and prune the tree.
+def test_author_with_and_without_a_byline() -> None:
     from trafilatura.utils import load_html
 
     from pipeline.articles import page_metadata
