@@ -167,6 +167,8 @@ class Theme:
     gates: tuple[tuple[tuple[str, ...], ...], ...] = ()  # gate -> alternatives -> concepts (all)
     weights: tuple[tuple[str, float], ...] = ()
     penalties: tuple[tuple[str, float], ...] = ()
+    headline_penalties: tuple[str, ...] = ()  # concepts that, in the headline, frame the whole article
+    headline_penalty: float = 0.0  # every passage's score x (1 - this) when the headline has one
     gate_fail_factor: float = 0.4
     max_window: int = 3
     window_decay: float = 0.96
@@ -278,7 +280,7 @@ def parse_themes(data: dict, config_dir: Path,
             rule = {}
         gates, weights, penalties, settings = _parse_rule(rule, f"{p}.rule", concepts, err)
         used = _closure([c.lstrip("!") for gate in gates for alt in gate for c in alt]
-                        + [c for c, _ in weights]
+                        + [c for c, _ in weights] + list(settings["headline_penalties"])
                         + [c.lstrip("!") for conj, _ in penalties for c in conj.split("+")],
                         concepts, f"{p}", err)
         if len(errors) > n_errors or threshold is None:
@@ -398,7 +400,8 @@ def _term_problem(term: Any) -> str:
 
 def _parse_rule(rule: dict, prefix: str, concepts: Mapping[str, Concept], err):
     """Gates, weights, penalties and window settings of one theme."""
-    allowed = {"gates", "weights", "penalties", "gate_fail_factor", "max_window", "window_decay"}
+    allowed = {"gates", "weights", "penalties", "headline_penalties", "headline_penalty", "gate_fail_factor",
+               "max_window", "window_decay"}
     for key in rule:
         if key not in allowed:
             err(f"{prefix}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
@@ -442,6 +445,17 @@ def _parse_rule(rule: dict, prefix: str, concepts: Mapping[str, Concept], err):
     if not weights and "weights" not in rule:
         err(f"{prefix}.weights", "missing (concept = weight table)")
     settings: dict[str, Any] = {}
+    # A denial in the headline ("China rejects the 'axis' label") frames the whole article: every
+    # passage's score is multiplied by (1 - headline_penalty), the passages below the headline too.
+    headline = rule.get("headline_penalties", [])
+    if not isinstance(headline, list) or not all(isinstance(x, str) for x in headline):
+        err(f"{prefix}.headline_penalties", f"{headline!r} must be a list of concept names")
+        headline = []
+    for nm in headline:
+        if nm not in concepts:
+            err(f"{prefix}.headline_penalties", f"{nm!r} is not a defined concept")
+    settings["headline_penalties"] = tuple(x for x in headline if x in concepts)
+    settings["headline_penalty"] = _unit(rule, "headline_penalty", 0.0, f"{prefix}.", err)
     gff = _unit(rule, "gate_fail_factor", 0.4, f"{prefix}.", err)
     decay = _unit(rule, "window_decay", 0.96, f"{prefix}.", err, low_exclusive=True)
     mw = rule.get("max_window", 3)
@@ -1111,6 +1125,9 @@ class ThemeMatcher:
             read.update(c.lstrip("!") for conj, _ in theme.penalties for c in conj.split("+"))
             self._rule_bits[theme.id] = sum(1 << pos for pos, name in enumerate(self._names[theme.id])
                                             if name in read)
+        self._headline_bits: dict[str, int] = {
+            theme.id: sum(1 << pos for pos, name in enumerate(self._names[theme.id]) if name in theme.headline_penalties)
+            for theme in self.themes}
         self._rule_cache: dict[str, dict[int, tuple[float, float]]] = {t.id: {} for t in self.themes}
         self._stems = _Stems()
         self._build_lexical()
@@ -1284,6 +1301,9 @@ class ThemeMatcher:
         scored_masks = [m & relevant for m in masks]
         if not any(scored_masks):
             return present, best, best_body
+        # A headline concept of theme.headline_penalties (paragraph 0, when there is a headline)
+        # scales every window.
+        framing = 1.0 - theme.headline_penalty if first_body and masks[0] & self._headline_bits[theme.id] else 1.0
         n = len(masks)
         rule = self._rules[theme.id]
         names = self._names[theme.id]
@@ -1304,7 +1324,7 @@ class ThemeMatcher:
                         cache.clear()
                     cache[m] = scored
                 value, raw = scored
-                value, raw = value * decay, raw * decay
+                value, raw = value * decay * framing, raw * decay
                 key = (value, raw)
                 if key > (best[0] + 1e-9, best[1] + 1e-9):
                     best = (value, raw, start, size, set().union(*present[start:start + size]))

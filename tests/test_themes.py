@@ -349,6 +349,31 @@ def test_a_concept_name_two_themes_define_differently_keeps_its_relations():
     assert m.score("The myth of an alliance.")["t1"].matched
 
 
+def test_a_denial_in_the_headline_scales_every_passage():
+    theme = minimal_theme(concepts={"A": ["alliance*"], "D": ["rejects", "denies"]},
+                          rule={"gates": [["A"]], "weights": {"A": 1.0}, "penalties": {"D": 0.5},
+                                "headline_penalties": ["D"], "headline_penalty": 0.6})
+    themes, errors = parse_themes({"theme": [theme]}, CONFIG, "x.toml")
+    assert errors == [] and themes[0].headline_penalties == ("D",) and themes[0].headline_penalty == 0.6
+    m = ThemeMatcher(themes)
+    body = "Officials met in the capital.\n\nThe new alliance held its first drills."
+    assert m.score(body, title="Leaders meet")["t1"].score == 1.0
+    assert m.score(body, title="Beijing rejects talk of a bloc")["t1"].score == 0.4  # the body passage too
+    assert m.score(body)["t1"].score == 1.0  # no headline, nothing to frame
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"headline_penalties": ["NOPE"]}, "'NOPE' is not a defined concept"),
+    ({"headline_penalties": "A"}, "must be a list of concept names"),
+    ({"headline_penalty": 1.5}, "between 0 and 1"),
+])
+def test_headline_penalty_config_errors(rule, message):
+    theme = minimal_theme()
+    theme["rule"] = {**theme["rule"], **rule}
+    _, errors = parse_themes({"theme": [theme]}, CONFIG, "x.toml")
+    assert any(message in str(e) for e in errors), errors
+
+
 def test_sentence_split_keeps_abbreviations():
     text = "U.S. President Donald Trump met Lt. Gen. Smith on Jan. 5 in Washington. Russia said no."
     assert split_sentences(text) == [

@@ -6,17 +6,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 27 folds
-    .venv/bin/python eval/themes/evaluate.py --blind9            # eval/themes_blind9, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 33 folds
+    .venv/bin/python eval/themes/evaluate.py --blind11           # eval/themes_blind11, aggregates only
 
-Development data (since round 10): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind8/ (the blind sets of rounds 2 to 9, each read only after
-its round's single run), twenty-seven folders written by twenty-seven different people. Every theme
+Development data (since round 11): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind10/ (the blind sets of rounds 2 to 10, each read only after
+its single run), thirty-three folders written by thirty-three different people. Every theme
 is evaluated on all texts of all folders (a text is positive for a theme when its column in
-labels.csv is 1). The test is eval/themes_blind9/ (written by other people for round 10, never
-read by whoever tunes the rules): --blind9 prints aggregate figures only, never a text, a file
-name, a score of one text or a passage. --blind2 to --blind8 still print rounds 3-9's aggregates
-for their sets, which are development data now.
+labels.csv is 1). The test is eval/themes_blind11/ (written by other people for round 11, never
+read by whoever tunes the rules): --blind11 prints aggregate figures only, never a text, a file
+name, a score of one text or a passage. --blind2 to --blind10 still print the older sets'
+aggregates; they are development data now.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # Round 4: round 3's blind set (themes_blind2) was spent by round 3's single run and is
 # development data now; round 5: so is round 4's (themes_blind3). Twelve folders, twelve writers.
 # Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5); round 8: round 7's
-# (themes_blind6); round 9: round 8's (themes_blind7); round 10: round 9's (themes_blind8). 27 folders,
-# 27 writers.
+# (themes_blind6); round 9: round 8's (themes_blind7); round 10: round 9's (themes_blind8); round 11:
+# themes_blind9 and themes_blind10. 33 folders, 33 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
-            ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8")
+            ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8",
+            ROOT / "eval" / "themes_blind9", ROOT / "eval" / "themes_blind10")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
@@ -50,8 +51,10 @@ BLIND5_DIR = ROOT / "eval" / "themes_blind5"
 BLIND6_DIR = ROOT / "eval" / "themes_blind6"
 BLIND7_DIR = ROOT / "eval" / "themes_blind7"
 BLIND8_DIR = ROOT / "eval" / "themes_blind8"
-# Round 10's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND9_DIR = ROOT / "eval" / "themes_blind9"
+BLIND10_DIR = ROOT / "eval" / "themes_blind10"
+# Round 11's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND11_DIR = ROOT / "eval" / "themes_blind11"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -411,7 +414,7 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
-                  8: BLIND8_DIR, 9: BLIND9_DIR}
+                  8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (round {n + 1}'s blind set) and print aggregate figures only")
