@@ -99,21 +99,28 @@ def _date(value: str | None) -> datetime | None:
 
 
 # In the process pool's workers, py3langid is not loaded: its model costs 75 MB of RSS in each
-# process that loads it (measured), and 17% of the bench's pages have no <html lang>. A worker leaves
-# those articles' language (and story terms, which depend on it) to the run process, which loads
-# the model once: complete_language(). Set by _init_worker.
+# process that loads it (measured). 17% of the bench's pages have no <html lang>; their common words
+# name the language of most of them (pipeline.language). A worker leaves the rest (and their story
+# terms, which depend on the language) to the run process, which loads the model only then:
+# complete_language(). Set by _init_worker.
 _DEFER_LANGUAGE = False
 
 
 def detect_language(text: str, html: bytes | None = None, guess: bool = True) -> str | None:
-    """ISO 639-1 code: the page's ``<html lang>`` when present, else py3langid on the text
+    """ISO 639-1 code: the page's ``<html lang>`` when present, else the text's common words
+    (:func:`pipeline.language.stopword_language`) when they tell, else py3langid on the text
     (unless ``guess`` is false)."""
     if html:
         m = _LANG_ATTR.search(html[:4096])
         if m:
             return m.group(1).decode().lower()[:2]
-    if len(text) < 40 or not guess:
+    if len(text) < 40:
         return None
+    from pipeline.language import stopword_language
+
+    language = stopword_language(text)
+    if language is not None or not guess:
+        return language
     import py3langid
 
     return py3langid.classify(text[:3000])[0]

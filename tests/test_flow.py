@@ -164,7 +164,7 @@ def test_large_batch_uses_the_process_pool(site, tmp_path: Path) -> None:
     for i in range(30):
         (site.root / "bulk").mkdir(exist_ok=True)
         html = page_html(f"Bulk story {i}", paragraphs(100 + i))
-        if i % 3 == 0:  # no <html lang>: py3langid guesses, in the run process
+        if i % 3 == 0:  # no <html lang>: the common words say English, in the worker
             html = html.replace('<html lang="en">', "<html>")
         (site.root / "bulk" / f"{i}.html").write_text(html)
         items.append((f"Bulk story {i}", f"{{{{BASE}}}}/bulk/{i}.html", f"bulk-{i}"))

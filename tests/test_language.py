@@ -1,15 +1,19 @@
-"""Language: from <html lang>, else guessed by py3langid in the run process, never in pool workers.
+"""Language: from <html lang>, else from the text's common words, else py3langid in the run process.
 
-py3langid's model costs 75 MB of RSS in each process that loads it, so pool workers leave the
-guess (and the story terms, which are stemmed for the language) to the run process.
+py3langid's model costs 75 MB of RSS in each process that loads it. Pool workers never load it:
+a text whose common words do not tell its language is left (with its story terms, which are
+stemmed for the language) to the run process, which loads the model only for such a text.
 """
 
 from __future__ import annotations
 
 import sys
 
-from pipeline.articles import Article, Extractor, FetchedPage, complete_language, extract_page
+import pytest
+
+from pipeline.articles import Article, Extractor, FetchedPage, complete_language, detect_language, extract_page
 from pipeline.entries import Entry
+from pipeline.language import LANGUAGES, stopword_language
 from pipeline.stories import story_terms
 from tests.conftest import page_html
 
@@ -23,10 +27,19 @@ GERMAN = [
 ]
 
 
-def _page(lang_attr: bool) -> FetchedPage:
-    html = page_html("Haushalt für die Bahn", GERMAN, lang="de")
+# No spaces between words: no common words to count, so only py3langid can tell.
+JAPANESE = [
+    "政府は水曜日、鉄道と港湾への新たな投資計画を発表した。総額は約四兆円に上る見通しで、工事は今年中に始まり、"
+    "地方の雇用を大きく押し上げると期待されている。",
+    "大臣は記者団に対し、財源は特別基金でまかなうため財政規律は守られると説明したが、具体的な工程表は示さなかった。"
+    "野党はこれを強く批判している。",
+    "野党は計画を「古い約束の繰り返しだ」と批判し、費用の見通しを明らかにするよう求めた。国会は十二月に予算案を"
+    "採決する予定で、審議は難航が予想される。",
+]
+def _page(lang_attr: bool, paragraphs: list[str] = GERMAN, lang: str = "de") -> FetchedPage:
+    html = page_html("Haushalt für die Bahn", paragraphs, lang=lang)
     if not lang_attr:
-        html = html.replace('<html lang="de">', "<html>")
+        html = html.replace(f'<html lang="{lang}">', "<html>")
     link = "http://127.0.0.1:1/haushalt.html"
     e = Entry(feed="f", feed_url="http://127.0.0.1:1/feed.xml", title="Haushalt für die Bahn", link=link,
               canonical_url=link, guid=link, published=None, summary="")
@@ -45,16 +58,54 @@ def test_in_process_extraction_guesses_the_language() -> None:
     assert a.story_terms == tuple(story_terms(a.title, a.text, "de"))
 
 
-def test_pool_workers_leave_the_guess_to_the_run_process() -> None:
+def test_pool_workers_name_the_language_from_common_words_and_leave_the_rest_to_the_run_process() -> None:
     with Extractor(workers=2) as ex:
-        no_attr, with_attr = ex.submit_chunk([_page(False), _page(True)]).result()
+        no_attr, with_attr, unsure = ex.submit_chunk(
+            [_page(False), _page(True), _page(False, JAPANESE, "ja")]).result()
         loaded = [f.result() for f in [ex._get_pool().submit(_loaded_in_worker) for _ in range(8)]]
     assert not any(loaded)  # no worker loaded the 75 MB model
     assert with_attr.language == "de" and with_attr.story_terms  # <html lang> is enough
-    assert no_attr.language is None and no_attr.story_terms == ()
-    done = complete_language(no_attr)
-    assert done.language == "de"
-    # the same story terms as an article whose language was known in the worker (German stems)
-    assert done.story_terms == with_attr.story_terms
-    assert done.story_terms != tuple(story_terms(done.title, done.text, "en"))
+    # no <html lang>: "die, der, und, für" say German, in the worker, with German stems
+    assert no_attr.language == "de" and no_attr.story_terms == with_attr.story_terms
+    assert complete_language(no_attr) is no_attr
+    # Japanese: no common words to count. The worker leaves it, and the run process asks py3langid.
+    assert unsure.language is None and unsure.story_terms == ()
+    done = complete_language(unsure)
+    assert done.language == "ja"
+    assert done.story_terms == tuple(story_terms(done.title, done.text, "ja"))
     assert complete_language(with_attr) is with_attr
+
+
+@pytest.mark.parametrize(("code", "text"), [
+    ("en", "The government said on Wednesday that it would raise spending on railways and bridges next "
+           "year, and that the money would come from a special fund approved by parliament in the spring."),
+    ("de", " ".join(GERMAN)),
+    ("fr", "Le gouvernement a annoncé mercredi une hausse des dépenses pour les chemins de fer et les ponts, "
+           "financée par un fonds spécial que le Parlement doit encore approuver avant la fin de l'année."),
+    ("es", "El Gobierno anunció el miércoles un aumento del gasto en ferrocarriles y puentes para el próximo "
+           "año, que se financiará con un fondo especial que el Congreso debe aprobar antes de diciembre."),
+    ("ca", "El govern català ha aprovat aquest dimecres un nou pla d'inversions en ferrocarrils i ports, que "
+           "inclou obres a diverses comarques de l'interior i que s'allargarà fins a l'any vinent."),
+    ("ru", "Правительство в среду объявило о росте расходов на железные дороги и мосты в следующем году, "
+           "а деньги для этого будут взяты из специального фонда, который парламент одобрил весной."),
+])
+def test_common_words_name_the_language(code: str, text: str) -> None:
+    assert code in LANGUAGES
+    assert stopword_language(text) == code
+    assert detect_language(text) == code
+
+
+@pytest.mark.parametrize("text", [
+    # Portuguese or Galician: too close to call on these common words
+    "O governo anunciou um novo pacote de investimentos em ferrovias e portos, que deve somar cerca de 40 "
+    "bilhões até o fim do mandato. Segundo o ministro, as obras vão começar ainda neste ano.",
+    " ".join(JAPANESE),
+    "Bridges and railways: more money next year.",  # too short
+])
+def test_common_words_say_nothing_when_they_cannot_tell(text: str) -> None:
+    assert stopword_language(text) is None
+    assert detect_language(text) is not None or len(text) < 40  # py3langid answers instead
+
+
+def test_html_lang_wins_over_the_text() -> None:
+    assert detect_language(" ".join(GERMAN), b'<html lang="fr"><body></body></html>') == "fr"

@@ -53,8 +53,9 @@ BLIND7_DIR = ROOT / "eval" / "themes_blind7"
 BLIND8_DIR = ROOT / "eval" / "themes_blind8"
 BLIND9_DIR = ROOT / "eval" / "themes_blind9"
 BLIND10_DIR = ROOT / "eval" / "themes_blind10"
-# Round 11's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND11_DIR = ROOT / "eval" / "themes_blind11"
+# Round 12's blind set, written by other people: only run_blind() reads it (aggregates only).
+BLIND12_DIR = ROOT / "eval" / "themes_blind12"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -414,7 +415,7 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
-                  8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR}
+                  8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (round {n + 1}'s blind set) and print aggregate figures only")

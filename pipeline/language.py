@@ -1,0 +1,115 @@
+"""The language of an article's text, from its most frequent words, without a model.
+
+Most pages say their language (``<html lang>``); for the rest (17% of the throughput bench's
+pages) newsmon used py3langid, whose model costs 75 MB of memory in the process that loads it.
+A text's commonest words tell its language as well in most cases: "the, of, and" or "der, die,
+und". :func:`stopword_language` counts a text's words in the head of jusText's stoplists (which
+trafilatura already installs; the lists are in order of frequency) for the languages below, and
+answers only when one language clearly leads. Close languages that share their common words
+(Spanish and Galician, Serbian and Croatian, Malay and Indonesian...) often do not separate, and a
+text in a language without a list, or in a script without spaces, finds no words: those answer
+None, and the caller falls back to py3langid (:func:`pipeline.articles.detect_language`).
+
+Measured against py3langid by ``eval/language/evaluate.py`` on 1,778 texts (the 181 real articles
+of eval-data, the theme texts in five languages, feed entries): 1,627 named, all as py3langid names
+them; 151 left to py3langid (docs/decisions.md, "Language without a model").
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import re
+from collections import Counter
+
+# ISO 639-1 code (what py3langid and <html lang> give) -> jusText's stoplist name.
+LANGUAGES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "ru": "Russian", "uk": "Ukrainian", "be": "Belarusian",
+    "bg": "Bulgarian", "mk": "Macedonian", "sr": "Serbian", "hr": "Croatian", "bs": "Bosnian",
+    "sl": "Slovenian", "pl": "Polish", "cs": "Czech", "sk": "Slovak", "ro": "Romanian",
+    "hu": "Hungarian", "fi": "Finnish", "et": "Estonian", "lv": "Latvian", "lt": "Lithuanian",
+    "sv": "Swedish", "da": "Danish", "no": "Norwegian_Bokmal", "is": "Icelandic", "el": "Greek",
+    "tr": "Turkish", "az": "Azerbaijani", "kk": "Kazakh", "ky": "Kyrgyz", "uz": "Uzbek",
+    "hy": "Armenian", "ka": "Georgian", "ar": "Arabic", "fa": "Persian", "he": "Hebrew",
+    "ur": "Urdu", "hi": "Hindi", "id": "Indonesian", "ms": "Malay", "vi": "Vietnamese",
+    "tl": "Tagalog", "sw": "Swahili", "ca": "Catalan", "gl": "Galician", "eu": "Basque",
+    "sq": "Albanian", "ko": "Korean",
+}
+HEAD = 150  # the commonest words of each list; deeper words are topical and shared
+MIN_WORDS = 12  # fewer words than this: too short to tell
+MIN_SHARE = 0.2  # the leading language's common words must make up this share of the text
+MIN_LEAD = 3.0  # ... and its own words outnumber a close rival's own words this many times
+MIN_EXCLUSIVE = 5  # ... and be at least this many
+
+_WORD = re.compile(r"[^\W\d_]+")
+_index: dict[str, int] | None = None  # word -> bit mask of the languages whose head holds it
+_codes: list[str] = []
+
+
+def _load() -> dict[str, int]:
+    global _index
+    if _index is None:
+        index: dict[str, int] = {}
+        for bit, (code, name) in enumerate(LANGUAGES.items()):
+            _codes.append(code)
+            data = pkgutil.get_data("justext", f"stoplists/{name}.txt") or b""
+            seen: set[str] = set()
+            for line in data.decode("utf-8").splitlines():
+                w = line.strip().lower()
+                if not w or w in seen:
+                    continue
+                seen.add(w)
+                index[w] = index.get(w, 0) | (1 << bit)
+                if len(seen) >= HEAD:
+                    break
+        _index = index
+    return _index
+
+
+def _hits(text: str) -> tuple[int, Counter]:
+    """(words in the text's first 3,000 characters, count per language bit mask)."""
+    index = _load()
+    words = _WORD.findall(text[:3000].lower())
+    return len(words), Counter(index[w] for w in words if w in index)
+
+
+def scores(text: str) -> tuple[int, Counter]:
+    """(words in the text's first 3,000 characters, common words found per language code)."""
+    n, per_mask = _hits(text)
+    hits: Counter = Counter()
+    for mask, k in per_mask.items():
+        bit = 0
+        while mask:
+            if mask & 1:
+                hits[_codes[bit]] += k
+            mask >>= 1
+            bit += 1
+    return n, hits
+
+
+def stopword_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language when its common words say so clearly, else None.
+
+    The leading language must cover MIN_SHARE of the words, and against every language with at
+    least half its hits, the words only it knows must outnumber the words only the other knows
+    MIN_LEAD times (Spanish and Catalan share "de, la, que, en"; "los, con, una" tell them apart).
+    """
+    n, per_mask = _hits(text)
+    if n < MIN_WORDS or not per_mask:
+        return None
+    hits: Counter = Counter()
+    for mask, k in per_mask.items():
+        for bit in range(len(_codes)):
+            if mask >> bit & 1:
+                hits[bit] += k
+    best, count = hits.most_common(1)[0]
+    if count < MIN_SHARE * n:
+        return None
+    for other, k in hits.items():
+        if other == best or k * 2 < count:
+            continue
+        own = sum(c for m, c in per_mask.items() if m >> best & 1 and not m >> other & 1)
+        theirs = sum(c for m, c in per_mask.items() if m >> other & 1 and not m >> best & 1)
+        if own < MIN_EXCLUSIVE or own < MIN_LEAD * theirs:
+            return None
+    return _codes[best]
