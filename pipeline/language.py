@@ -10,9 +10,9 @@ answers only when one language clearly leads. Close languages that share their c
 text in a language without a list, or in a script without spaces, finds no words: those answer
 None, and the caller falls back to py3langid (:func:`pipeline.articles.detect_language`).
 
-Measured against py3langid by ``eval/language/evaluate.py`` on 1,778 texts (the 181 real articles
-of eval-data, the theme texts in five languages, feed entries): 1,627 named, all as py3langid names
-them; 151 left to py3langid (docs/decisions.md, "Language without a model").
+Measured against py3langid by ``eval/language/evaluate.py`` on 1,868 texts (the 181 real articles
+of eval-data, the theme texts in five languages, feed entries): 1,721 named, all as py3langid names
+them; 147 left to py3langid (docs/decisions.md, "Language without a model").
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ LANGUAGES = {
 HEAD = 150  # the commonest words of each list; deeper words are topical and shared
 MIN_WORDS = 12  # fewer words than this: too short to tell
 MIN_SHARE = 0.2  # the leading language's common words must make up this share of the text
-MIN_LEAD = 3.0  # ... and its own words outnumber a close rival's own words this many times
+MIN_LEAD = 1.5  # ... and its own words outnumber a close rival's own words this many times
 MIN_EXCLUSIVE = 5  # ... and be at least this many
+MIN_DISTINCT = 5  # distinct common words of the leading language (not "go" ten times)
 
 _WORD = re.compile(r"[^\W\d_]+")
 _index: dict[str, int] | None = None  # word -> bit mask of the languages whose head holds it
@@ -66,16 +67,21 @@ def _load() -> dict[str, int]:
     return _index
 
 
-def _hits(text: str) -> tuple[int, Counter]:
-    """(words in the text's first 3,000 characters, count per language bit mask)."""
+def _hits(text: str) -> tuple[int, Counter, list[int]]:
+    """(words in the text's first 3,000 characters, count per language bit mask, the bit mask of
+    each distinct common word found)."""
     index = _load()
     words = _WORD.findall(text[:3000].lower())
-    return len(words), Counter(index[w] for w in words if w in index)
+    found = Counter(w for w in words if w in index)
+    per_mask: Counter = Counter()
+    for w, k in found.items():
+        per_mask[index[w]] += k
+    return len(words), per_mask, [index[w] for w in found]
 
 
 def scores(text: str) -> tuple[int, Counter]:
     """(words in the text's first 3,000 characters, common words found per language code)."""
-    n, per_mask = _hits(text)
+    n, per_mask, _ = _hits(text)
     hits: Counter = Counter()
     for mask, k in per_mask.items():
         bit = 0
@@ -90,11 +96,11 @@ def scores(text: str) -> tuple[int, Counter]:
 def stopword_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language when its common words say so clearly, else None.
 
-    The leading language must cover MIN_SHARE of the words, and against every language with at
-    least half its hits, the words only it knows must outnumber the words only the other knows
-    MIN_LEAD times (Spanish and Catalan share "de, la, que, en"; "los, con, una" tell them apart).
+    The leading language must cover MIN_SHARE of the words with at least MIN_DISTINCT different
+    words, and against every language with at least half its hits, the words only it knows must
+    outnumber the words only the other knows MIN_LEAD times (Spanish and Catalan share "de, la, que, en"; "los, con, una" tell them apart).
     """
-    n, per_mask = _hits(text)
+    n, per_mask, distinct = _hits(text)
     if n < MIN_WORDS or not per_mask:
         return None
     hits: Counter = Counter()
@@ -103,7 +109,7 @@ def stopword_language(text: str) -> str | None:
             if mask >> bit & 1:
                 hits[bit] += k
     best, count = hits.most_common(1)[0]
-    if count < MIN_SHARE * n:
+    if count < MIN_SHARE * n or sum(1 for m in distinct if m >> best & 1) < MIN_DISTINCT:
         return None
     for other, k in hits.items():
         if other == best or k * 2 < count:
