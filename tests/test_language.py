@@ -86,6 +86,9 @@ def test_pool_workers_name_the_language_from_common_words_and_leave_the_rest_to_
            "año, que se financiará con un fondo especial que el Congreso debe aprobar antes de diciembre."),
     ("ca", "El govern català ha aprovat aquest dimecres un nou pla d'inversions en ferrocarrils i ports, que "
            "inclou obres a diverses comarques de l'interior i que s'allargarà fins a l'any vinent."),
+    ("en", "The minister said on Wednesday that the money would come from a special fund approved by "
+           "parliament in the spring. \"Die Schuldenbremse wird eingehalten, und das ist auch gut so\", he "
+           "told reporters in Berlin, before the opposition accused the government of hiding the costs."),
     ("ru", "Правительство в среду объявило о росте расходов на железные дороги и мосты в следующем году, "
            "а деньги для этого будут взяты из специального фонда, который парламент одобрил весной."),
 ])
@@ -96,9 +99,9 @@ def test_common_words_name_the_language(code: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    # Portuguese or Galician: too close to call on these common words
-    "O governo anunciou um novo pacote de investimentos em ferrovias e portos, que deve somar cerca de 40 "
-    "bilhões até o fim do mandato. Segundo o ministro, as obras vão começar ainda neste ano.",
+    # the same few words over and over: "go" is Polish for "him", but this is a changelog
+    "Bump github.com/go-jose/go-jose/v3 from 3.0.1 to 3.0.3. Bump go-jose go-jose go-jose go go go "
+    "go-jose v3 v3 v3 release notes go-jose go go.",
     " ".join(JAPANESE),
     "Bridges and railways: more money next year.",  # too short
 ])
