@@ -69,7 +69,7 @@ class Settings:
     fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
     fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
     retention_days: int = 180  # `newsmon prune` default
-    db_memory_limit: str | None = "512MB"  # DuckDB buffer cap for the pipeline's connections
+    db_memory_limit: str | None = "128MB"  # DuckDB buffer cap for the pipeline's connections
     near_duplicate_window_days: int = 90  # near-copies are looked for among articles this recent
     task_runner: str = "local"  # local (a process pool) | dask (prefect-dask's DaskTaskRunner)
     dask_address: str | None = None  # a running Dask scheduler; None: a LocalCluster
@@ -199,10 +199,10 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
                        "retention", "dedupe"}, src, "", errors)
     db = data.get("database", {})
     _check_keys(db, {"path", "data_dir", "memory_limit"}, src, "database.", errors)
-    memory_limit = db.get("memory_limit", "512MB")
+    memory_limit = db.get("memory_limit", "128MB")
     if memory_limit is not None and not (isinstance(memory_limit, str) and re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip())):
         errors.add(src, "database.memory_limit", f"{memory_limit!r} is not a size like '512MB' or '2GB'")
-        memory_limit = "512MB"
+        memory_limit = "128MB"
     db_path = Path(db.get("path", "data/newsmon.duckdb"))
     data_dir = Path(db.get("data_dir", "data"))
     if not db_path.is_absolute():

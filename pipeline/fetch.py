@@ -264,7 +264,7 @@ class FetchStream:
     _END = object()
 
     def __init__(self, requests: Sequence[Request], settings: FetchSettings, accept: str = "*/*",
-                 guard: bool = False, window: int = 256) -> None:
+                 guard: bool = False, window: int = 96) -> None:
         self._requests = list(requests)
         self._settings = settings
         self._accept = accept

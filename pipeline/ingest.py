@@ -293,7 +293,7 @@ class PageStream:
 
     def __init__(self, entries: Sequence[Entry], settings: Settings, submit: Callable[[list[FetchedPage]], Any],
                  progress: Progress | None = None, *, chunk: int = 8, workers: int = 2,
-                 max_chunks: int | None = None, window: int = 256) -> None:
+                 max_chunks: int | None = None, window: int = 96) -> None:
         self.entries = list(entries)
         self.settings = settings
         self.submit = submit

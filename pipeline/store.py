@@ -599,7 +599,7 @@ def open_store(path: Path | str, read_only: bool = False, wait_s: float = 30.0,
     """Open (creating and migrating if needed) the database at ``path``; close it on exit.
 
     Waits up to ``wait_s`` seconds while another process holds the file, then raises DatabaseBusy.
-    ``memory_limit`` (e.g. "512MB") caps DuckDB's buffer memory: the pipeline's lookups scan the
+    ``memory_limit`` (e.g. "128MB") caps DuckDB's buffer memory: the pipeline's lookups scan the
     near-duplicate buckets of all history, and without a cap DuckDB keeps what it read cached,
     so the process would grow with history (docs/neardup-method.md).
     ``checkpoint=False`` leaves this connection's writes in the write-ahead log when it closes: a
