@@ -65,29 +65,28 @@ def _load() -> dict[str, int]:
     return _index
 
 
-def _hits(text: str) -> tuple[int, Counter, list[int]]:
-    """(words in the text's first 3,000 characters, count per language bit mask, the bit mask of
-    each distinct common word found)."""
+def _counts(text: str) -> tuple[int, Counter, Counter]:
+    """(words in the text's first 3,000 characters, common words found per language code,
+    distinct common words found per language code)."""
     index = _load()
     words = _WORD.findall(text[:3000].lower())
     found = Counter(w for w in words if w in index)
-    per_mask: Counter = Counter()
+    hits: Counter = Counter()
+    distinct: Counter = Counter()
     for w, k in found.items():
-        per_mask[index[w]] += k
-    return len(words), per_mask, [index[w] for w in found]
+        mask, bit = index[w], 0
+        while mask:
+            if mask & 1:
+                hits[_codes[bit]] += k
+                distinct[_codes[bit]] += 1
+            mask >>= 1
+            bit += 1
+    return len(words), hits, distinct
 
 
 def scores(text: str) -> tuple[int, Counter]:
     """(words in the text's first 3,000 characters, common words found per language code)."""
-    n, per_mask, _ = _hits(text)
-    hits: Counter = Counter()
-    for mask, k in per_mask.items():
-        bit = 0
-        while mask:
-            if mask & 1:
-                hits[_codes[bit]] += k
-            mask >>= 1
-            bit += 1
+    n, hits, _ = _counts(text)
     return n, hits
 
 
@@ -99,18 +98,13 @@ def stopword_language(text: str) -> str | None:
     Close languages share most common words (Spanish and Catalan: "de, la, que, en"), but each
     has some of its own ("los, con, una"), so the text's own language still leads; the measured
     cases are in the module docstring."""
-    n, per_mask, distinct = _hits(text)
-    if n < MIN_WORDS or not per_mask:
+    n, hits, distinct = _counts(text)
+    if n < MIN_WORDS or not hits:
         return None
-    hits: Counter = Counter()
-    for mask, k in per_mask.items():
-        for bit in range(len(_codes)):
-            if mask >> bit & 1:
-                hits[bit] += k
     top = hits.most_common(2)
     best, count = top[0]
     if len(top) > 1 and top[1][1] == count:  # a tie: Galician or Portuguese?
         return None
-    if count < MIN_SHARE * n or sum(1 for m in distinct if m >> best & 1) < MIN_DISTINCT:
+    if count < MIN_SHARE * n or distinct[best] < MIN_DISTINCT:
         return None
-    return _codes[best]
+    return best
