@@ -306,13 +306,17 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
         rule = _Rule.of(theme)
         decay = theme.window_decay
         rows, starts, hand = [], [], []
-        for win in windows:
+        for it, win in zip(items, windows):
             starts.append(len(rows))
             best = 0.0
+            # As in ThemeMatcher.score: a headline concept of headline_penalties scales every window.
+            headline = next((p for s0, n0, p in win[theme.id] if s0 == 0 and n0 == 1), frozenset())
+            framing = (1.0 - theme.headline_penalty
+                       if it.title.strip() and headline & set(theme.headline_penalties) else 1.0)
             for _start, size, present in win[theme.id] or [(0, 1, frozenset())]:
                 rows.append(_features(theme, rule, present))
                 if present:
-                    best = max(best, rule.score(set(present))[0] * decay ** (size - 1))
+                    best = max(best, rule.score(set(present))[0] * decay ** (size - 1) * framing)
             hand.append(best)
         X = np.array(rows)
         starts_all = np.array(starts)
