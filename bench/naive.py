@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.naive --db /tmp/naive.duckdb --limit 300 FEED_URL [FEED_URL ...]
 
 Sequential: for each feed, fetch and parse it; for each entry not stored yet, fetch the page,
-extract it with trafilatura (newsmon's options: pipeline.articles.TRAFILATURA_OPTIONS) and insert
+extract it with trafilatura (newsmon's options: pipeline.articles.trafilatura_options()) and insert
 one row into DuckDB. One keep-alive client, no politeness delay, no retries, no de-duplication
 beyond the URL. The throughput bench runs it on a sample of the farm's articles; it prints one
 JSON line with the figures.
@@ -25,9 +25,10 @@ def run_naive(feed_urls: list[str], db_path: str, limit: int | None = None) -> d
     import httpx
     import trafilatura
 
-    from pipeline.articles import TRAFILATURA_OPTIONS
+    from pipeline.articles import trafilatura_options
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    options = trafilatura_options()
     t0 = time.perf_counter()
     c0 = time.process_time()
     con = duckdb.connect(db_path)
@@ -54,7 +55,7 @@ def run_naive(feed_urls: list[str], db_path: str, limit: int | None = None) -> d
                 except httpx.HTTPError:
                     failed += 1
                     continue
-                doc = trafilatura.bare_extraction(resp.content, url=link, **TRAFILATURA_OPTIONS)
+                doc = trafilatura.bare_extraction(resp.content, url=link, **options)
                 if doc is None or not (doc.text or "").strip():
                     failed += 1
                     continue

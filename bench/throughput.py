@@ -21,7 +21,8 @@ In one temporary directory and one farm (H hosts on 127.0.x.y, 150 ms per respon
     PageStream's own counters say where the flow's thread waited (for pages, for extraction).
 (b) bench/naive.py on the first feeds (300 articles; 60 in --quick), in a subprocess.
 (c) the CPU limit: trafilatura's extraction CPU time (process_time, one process, newsmon's
-    options: pipeline.articles.TRAFILATURA_OPTIONS, i.e. trafilatura's own extraction with metadata;
+    options: pipeline.articles.trafilatura_options(), i.e. trafilatura's own extraction with metadata
+    and htmldate's fast date search;
     newsmon's extract_html returns the same fields with a little less work, no categories, tags or
     licence) of the same pages, rendered by the farm's own code, divided by the 2 cores; (c') the same with trafilatura's default options, the issue's
     reference (it also extracts comments and tables). Full size extracts
@@ -295,11 +296,12 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
     import trafilatura
 
     from bench.farm import Corpus
-    from pipeline.articles import TRAFILATURA_OPTIONS
+    from pipeline.articles import trafilatura_options
     from pipeline.dedupe import text_hash
     from pipeline.neardup import THRESHOLD, jaccard, shingles
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    options = trafilatura_options()
     corpus = Corpus().load()
     keys = [(f, first_seq + s) for f in range(feeds) for s in range(entries)][::every]
     cpu = cpu_default = 0.0
@@ -314,7 +316,7 @@ def cpu_limit(feeds: int, entries: int, every: int, first_seq: int = 1000) -> di
         for variant in ((0, 1) if len(sizes) % 2 else (1, 0)):
             c0 = time.process_time()
             if variant:
-                doc = trafilatura.bare_extraction(body, **TRAFILATURA_OPTIONS)
+                doc = trafilatura.bare_extraction(body, **options)
                 cpu += time.process_time() - c0
             else:
                 trafilatura.bare_extraction(body)

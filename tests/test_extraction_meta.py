@@ -21,9 +21,9 @@ def server():
 def _trafilatura(html: str, url: str | None):
     import trafilatura
 
-    from pipeline.articles import TRAFILATURA_OPTIONS
+    from pipeline.articles import trafilatura_options
 
-    return trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+    return trafilatura.bare_extraction(html, url=url, **trafilatura_options())
 
 
 @pytest.mark.parametrize("url", [None, "http://127.0.0.1:8000/page.html"])
