@@ -98,6 +98,14 @@ def _date(value: str | None) -> datetime | None:
     return None
 
 
+def _published(page: datetime | None, entry: datetime | None) -> datetime | None:
+    """The page's own date (htmldate reads it to the day) unless the feed entry's falls on the same
+    day: the entry's then adds the time of day. Without a page date, the entry's."""
+    if page is None or (entry is not None and entry.date() == page.date()):
+        return entry or page
+    return page
+
+
 # In the process pool's workers, py3langid is not loaded: its model costs 75 MB of RSS in each
 # process that loads it (measured). 17% of the bench's pages have no <html lang>; their common words
 # name the language of most of them (pipeline.language). A worker leaves the rest (and their story
@@ -264,7 +272,7 @@ def extract_page(page: FetchedPage, matcher: Any = None) -> Article | Rejected:
     return Article(
         url=e.link, canonical_url=e.canonical_url, final_url=page.final_url, guid=e.guid,
         feed=e.feed, feed_url=e.feed_url, title=meta["title"] or e.title, author=meta["author"],
-        published_at=_date(meta["date"]) or e.published, language=meta["language"], site=meta["site"],
+        published_at=_published(_date(meta["date"]), e.published), language=meta["language"], site=meta["site"],
         description=meta["description"] or (e.summary or None), text=meta["text"],
         text_hash=text_hash(meta["text"]), scores=scores, fingerprint=fingerprint(meta["text"]), entry=e,
         story_terms=tuple(story_terms(title, meta["text"], meta["language"])) if meta["language"] or not _DEFER_LANGUAGE else (),
