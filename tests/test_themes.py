@@ -181,6 +181,25 @@ def test_negated_alliance_does_not_count(matcher):
     assert not matcher.score(denied)["anti_us_alliance"].matched
 
 
+def test_an_interviewers_question_is_not_the_articles_voice(matcher):
+    """A press conference: the question recites the axis, the answer rejects it. The same words
+    said by the article itself, or by the spokesperson in the answer, still count."""
+    question = ("Some Western media and think tanks say China, Russia, Iran and the DPRK are forming a "
+                "military alliance against the United States. How do you respond?")
+    answer = ("China does not engage in bloc confrontation. Our cooperation with other countries is "
+              "normal and targets no third party.")
+    presser = ["Q: " + question, "A: " + answer]
+    for marker in ("Q: ", "Question: ", "Вопрос: "):
+        text = "\n".join([marker + question, "A: " + answer])
+        assert not matcher.score(text)["anti_us_alliance"].matched, marker
+    statement = "\n".join([question.replace(" How do you respond?", ""), answer])
+    assert matcher.score(statement)["anti_us_alliance"].matched
+    said = "\n".join(["Q: How do you see the relations between the four countries?",
+                      "A: " + question.replace(" How do you respond?", "").replace("Some Western media and think tanks say ", "")])
+    assert matcher.score(said)["anti_us_alliance"].matched
+    assert not matcher.score("\n".join(presser))["anti_us_alliance"].passage.startswith("Q:")
+
+
 def test_mere_mentions_of_the_actors_do_not_fire(matcher):
     text = ("Russia, China, Iran and North Korea held talks on trade. NATO allies met in Brussels. "
             "BRICS ministers discussed payments. Ukraine reported drone attacks overnight.")

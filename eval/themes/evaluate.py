@@ -7,7 +7,7 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
     .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 39 folds
-    .venv/bin/python eval/themes/evaluate.py --blind12           # eval/themes_blind12, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --blind13           # eval/themes_blind13, aggregates only
 
 Development data (since round 12): the 150 texts of eval/themes/ and the 90 of each of
 eval/themes_blind/ to eval/themes_blind12/ (the blind sets of rounds 2 to 12, each read only after
@@ -58,6 +58,9 @@ BLIND10_DIR = ROOT / "eval" / "themes_blind10"
 BLIND11_DIR = ROOT / "eval" / "themes_blind11"
 # Round 12's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND12_DIR = ROOT / "eval" / "themes_blind12"
+# Round 13's blind set (round 13: interviewers' questions are not evidence), written by other
+# people and committed before scoring: only run_blind() reads it (aggregates only).
+BLIND13_DIR = ROOT / "eval" / "themes_blind13"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -421,10 +424,11 @@ def main() -> None:
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
-                  8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR}
+                  8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR,
+                  13: BLIND13_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
-                        help=f"score {d.relative_to(ROOT)} (round {n + 1}'s blind set) and print aggregate figures only")
+                        help=f"score {d.relative_to(ROOT)} (a blind set) and print aggregate figures only")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
