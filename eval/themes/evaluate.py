@@ -6,17 +6,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 39 folds
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 42 folds
     .venv/bin/python eval/themes/evaluate.py --blind13           # eval/themes_blind13, aggregates only
 
-Development data (since round 12): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind12/ (the blind sets of rounds 2 to 12, each read only after
-its single run), thirty-nine folders written by thirty-nine different people. Every theme is
+Development data (since round 13): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind13/ (the blind sets of rounds 2 to 13, each read only after
+its single run), forty-two folders written by forty-two different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in labels.csv
 is 1). A blind set (written by other people, never read by whoever tunes the rules) is scored with
 --blindN, which prints aggregate figures only, never a text, a file name, a score of one text or a
-passage. Every set up to blind12 is spent and is development data now; the next round that
-changes the rules needs a themes_blind13 (eval/themes/README.md).
+passage. Every set up to blind13 is spent and is development data now; the next round that
+changes the rules needs a themes_blind14 (eval/themes/README.md).
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # Round 6: round 5's (themes_blind4) too; round 7: round 6's (themes_blind5); round 8: round 7's
 # (themes_blind6); round 9: round 8's (themes_blind7); round 10: round 9's (themes_blind8); round 11:
 # themes_blind9 and themes_blind10; round 12: themes_blind11 and themes_blind12 (blind12 was scored once
-# with round 11's rules, then joined). 39 folders, 39 writers.
+# with round 11's rules, then joined); round 13: themes_blind13 (scored once with round 13's rules, then
+# joined). 42 folders, 42 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
             ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8",
             ROOT / "eval" / "themes_blind9", ROOT / "eval" / "themes_blind10", ROOT / "eval" / "themes_blind11",
-            ROOT / "eval" / "themes_blind12")
+            ROOT / "eval" / "themes_blind12", ROOT / "eval" / "themes_blind13")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
@@ -59,7 +60,7 @@ BLIND11_DIR = ROOT / "eval" / "themes_blind11"
 # Round 12's blind set, written by other people: only run_blind() reads it (aggregates only).
 BLIND12_DIR = ROOT / "eval" / "themes_blind12"
 # Round 13's blind set (round 13: interviewers' questions are not evidence), written by other
-# people and committed before scoring: only run_blind() reads it (aggregates only).
+# people, committed before scoring, scored once, then joined the development data.
 BLIND13_DIR = ROOT / "eval" / "themes_blind13"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
