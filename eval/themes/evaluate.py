@@ -7,7 +7,7 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
     .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 42 folds
-    .venv/bin/python eval/themes/evaluate.py --blind13           # eval/themes_blind13, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --blind14           # eval/themes_blind14, aggregates only
 
 Development data (since round 13): the 150 texts of eval/themes/ and the 90 of each of
 eval/themes_blind/ to eval/themes_blind13/ (the blind sets of rounds 2 to 13, each read only after
@@ -62,6 +62,9 @@ BLIND12_DIR = ROOT / "eval" / "themes_blind12"
 # Round 13's blind set (round 13: interviewers' questions are not evidence), written by other
 # people, committed before scoring, scored once, then joined the development data.
 BLIND13_DIR = ROOT / "eval" / "themes_blind13"
+# A second fresh set for round 13's rules (no rule changed after blind13), written by other people and
+# committed before scoring: only run_blind() reads it (aggregates only).
+BLIND14_DIR = ROOT / "eval" / "themes_blind14"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -426,7 +429,7 @@ def main() -> None:
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
                   8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR,
-                  13: BLIND13_DIR}
+                  13: BLIND13_DIR, 14: BLIND14_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (a blind set) and print aggregate figures only")
