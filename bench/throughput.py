@@ -446,11 +446,13 @@ def summarise(r: dict[str, Any], n_articles: int) -> list[str]:
          f"{cpu['default_ms_per_page']:.1f} ms per page -> {cpu['default_limit_articles_per_s']:.1f} articles/s; "
          f"a/c' = {a / cpu['default_limit_articles_per_s']:.2f}" if "default_ms_per_page" in cpu else "(c') not measured"),
         f"peak memory (a): run process {first['vmhwm_mb']:.0f} MB (VmHWM; wait4 maxrss {first['maxrss_mb']:.0f} MB), "
-        f"whole tree {first['peak_tree_mb']:.0f} MB summed RSS (target <= 1024; PSS, shared pages counted once: "
-        f"{first.get('peak_tree_pss_mb', 0):.0f} MB); tree RSS at 25/50/75/100% of the run "
-        f"{[q[1] for q in first['rss_quartiles']]} MB",
+        f"whole tree {first.get('peak_tree_pss_mb', 0):.0f} MB PSS (target <= 1024: "
+        f"{'met' if 0 < first.get('peak_tree_pss_mb', 0) <= 1024 else 'not met'}; PSS counts a page shared by n "
+        f"processes 1/n in each) and {first['peak_tree_mb']:.0f} MB summed RSS (shared library pages once per "
+        f"process); tree RSS at 25/50/75/100% of the run {[q[1] for q in first['rss_quartiles']]} MB",
         (f"history: +{hist['new']} articles on {first['new']} stored: run process {hist['vmhwm_mb']:.0f} MB, tree "
-         f"{hist['peak_tree_mb']:.0f} MB, {hist['wall_s']:.1f} s" if hist else "history: not measured (--quick)"),
+         f"{hist.get('peak_tree_pss_mb', 0):.0f} MB PSS ({hist['peak_tree_mb']:.0f} MB summed RSS), {hist['wall_s']:.1f} s"
+         if hist else "history: not measured (--quick)"),
         f"rerun, nothing new ({rerun['feeds']['not_modified']} feeds 304, {rerun['farm'].get('page_200', 0)} pages "
         f"fetched): {rerun['wall_s']:.2f} s, start-up (empty run) {startup:.2f} s -> {rerun['wall_s'] - startup:.2f} s "
         f"beyond start-up (target <= 3 s); flow body {rerun['flow_s']:.2f} s",
