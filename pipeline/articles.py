@@ -115,8 +115,8 @@ _DEFER_LANGUAGE = False
 
 
 def detect_language(text: str, html: bytes | None = None, guess: bool = True) -> str | None:
-    """ISO 639-1 code: the page's ``<html lang>`` when present, else the text's common words
-    (:func:`pipeline.language.stopword_language`) when they tell, else py3langid on the text
+    """ISO 639-1 code: the page's ``<html lang>`` when present, else the text's common words or
+    script (:func:`pipeline.language.text_language`) when they tell, else py3langid on the text
     (unless ``guess`` is false)."""
     if html:
         m = _LANG_ATTR.search(html[:4096])
@@ -124,9 +124,9 @@ def detect_language(text: str, html: bytes | None = None, guess: bool = True) ->
             return m.group(1).decode().lower()[:2]
     if len(text) < 40:
         return None
-    from pipeline.language import stopword_language
+    from pipeline.language import text_language
 
-    language = stopword_language(text)
+    language = text_language(text)
     if language is not None or not guess:
         return language
     import py3langid

@@ -7,12 +7,14 @@ und". :func:`stopword_language` counts a text's words in the head of jusText's s
 trafilatura already installs; the lists are in order of frequency) for the 52 languages below, and
 names the language that holds most of them. A text too short, a text in a language without a
 list or in a script without spaces (Japanese, Chinese), which finds no common words, and a tie
-answer None, and the caller falls back to py3langid (:func:`pipeline.articles.detect_language`).
+answer None. :func:`script_language` then names Korean, Japanese and Chinese from their scripts
+(Hangul, kana, Han characters), which no other language writes; the rest is left to py3langid
+(:func:`pipeline.articles.detect_language`). :func:`text_language` is the two in that order.
 
-Measured against py3langid by ``eval/language/evaluate.py`` on 1,868 texts (the 181 real articles
-of eval-data, the theme texts in five languages, feed entries): 1,770 named, all as py3langid names
-them; 98 left to py3langid, most of them feed entries of a sentence or two (docs/decisions.md,
-"Language without a model").
+Measured against py3langid by ``eval/language/evaluate.py`` on 1,958 texts (the 181 real articles
+of eval-data, the theme texts in five languages, feed entries): 1,864 named, all as py3langid names
+them (the script rule names the 4 Korean and Japanese real articles); 94 left to py3langid, most of
+them feed entries of a sentence or two (docs/decisions.md, "Language without a model").
 """
 
 from __future__ import annotations
@@ -108,3 +110,40 @@ def stopword_language(text: str) -> str | None:
     if count < MIN_SHARE * n or distinct[best] < MIN_DISTINCT:
         return None
     return best
+
+
+MIN_LETTERS = 50  # fewer letters than this: too short to tell a script
+
+
+def script_language(text: str) -> str | None:
+    """``ko``, ``ja`` or ``zh`` when the text's letters are mostly in the script of one of them:
+    Hangul is written only for Korean; kana (hiragana, katakana) only for Japanese, whose prose is
+    about half kana; Han characters without kana are Chinese. Else None. These texts have no
+    spaces between words, so :func:`stopword_language` finds no common words in them."""
+    letters = hangul = kana = han = 0
+    for ch in text[:3000]:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        o = ord(ch)
+        if 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+            hangul += 1
+        elif 0x3040 <= o <= 0x30FF:
+            kana += 1
+        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF:
+            han += 1
+    if letters < MIN_LETTERS:
+        return None
+    if hangul >= 0.3 * letters:
+        return "ko"
+    if kana >= 0.1 * letters:
+        return "ja"
+    if han >= 0.5 * letters:
+        return "zh"
+    return None
+
+
+def text_language(text: str) -> str | None:
+    """The text's language without a model: its common words (:func:`stopword_language`), else its
+    script (:func:`script_language`); None when neither can tell."""
+    return stopword_language(text) or script_language(text)

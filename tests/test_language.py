@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.articles import Article, Extractor, FetchedPage, complete_language, detect_language, extract_page
 from pipeline.entries import Entry
-from pipeline.language import LANGUAGES, stopword_language
+from pipeline.language import LANGUAGES, script_language, stopword_language
 from pipeline.stories import story_terms
 from tests.conftest import page_html
 
@@ -36,6 +36,17 @@ JAPANESE = [
     "野党は計画を「古い約束の繰り返しだ」と批判し、費用の見通しを明らかにするよう求めた。国会は十二月に予算案を"
     "採決する予定で、審議は難航が予想される。",
 ]
+THAI = [
+    "รัฐบาลประกาศเมื่อวันพุธว่าจะเพิ่มงบประมาณสำหรับทางรถไฟและสะพานในปีหน้า โดยเงินจะมาจากกองทุนพิเศษที่รัฐสภาอนุมัติเมื่อฤดูใบไม้ผลิ",
+    "รัฐมนตรีกล่าวกับผู้สื่อข่าวว่าวินัยการคลังจะยังคงได้รับการรักษาไว้ แต่ไม่ได้ให้รายละเอียดเกี่ยวกับกำหนดการก่อสร้าง",
+    "ฝ่ายค้านวิจารณ์แผนดังกล่าวว่าเป็นการให้คำมั่นสัญญาเดิมซ้ำอีกครั้ง และเรียกร้องให้รัฐบาลเปิดเผยประมาณการค่าใช้จ่ายทั้งหมด",
+]
+KOREAN = ("정부는 수요일 내년 철도와 교량 예산을 늘리겠다고 발표했다. 재원은 국회가 봄에 승인한 특별기금에서 "
+          "충당된다. 야당은 이 계획이 과거 약속의 반복이라고 비판했다.")
+CHINESE = ("政府周三宣布，明年将增加铁路和桥梁方面的支出，资金将来自议会今年春天批准的一项特别基金。"
+           "反对派批评该计划只是重复旧的承诺，并要求政府公布费用估算。")
+
+
 def _page(lang_attr: bool, paragraphs: list[str] = GERMAN, lang: str = "de") -> FetchedPage:
     html = page_html("Haushalt für die Bahn", paragraphs, lang=lang)
     if not lang_attr:
@@ -60,19 +71,22 @@ def test_in_process_extraction_guesses_the_language() -> None:
 
 def test_pool_workers_name_the_language_from_common_words_and_leave_the_rest_to_the_run_process() -> None:
     with Extractor(workers=2) as ex:
-        no_attr, with_attr, unsure = ex.submit_chunk(
-            [_page(False), _page(True), _page(False, JAPANESE, "ja")]).result()
+        no_attr, with_attr, japanese, unsure = ex.submit_chunk(
+            [_page(False), _page(True), _page(False, JAPANESE, "ja"), _page(False, THAI, "th")]).result()
         loaded = [f.result() for f in [ex._get_pool().submit(_loaded_in_worker) for _ in range(8)]]
     assert not any(loaded)  # no worker loaded the 75 MB model
     assert with_attr.language == "de" and with_attr.story_terms  # <html lang> is enough
     # no <html lang>: "die, der, und, für" say German, in the worker, with German stems
     assert no_attr.language == "de" and no_attr.story_terms == with_attr.story_terms
     assert complete_language(no_attr) is no_attr
-    # Japanese: no common words to count. The worker leaves it, and the run process asks py3langid.
+    # Japanese: no common words to count (no spaces), but kana are written only for Japanese.
+    assert japanese.language == "ja" and japanese.story_terms
+    # Thai: neither a common-words list nor a script rule. The worker leaves it, and the run
+    # process asks py3langid.
     assert unsure.language is None and unsure.story_terms == ()
     done = complete_language(unsure)
-    assert done.language == "ja"
-    assert done.story_terms == tuple(story_terms(done.title, done.text, "ja"))
+    assert done.language == "th"
+    assert done.story_terms == tuple(story_terms(done.title, done.text, "th"))
     assert complete_language(with_attr) is with_attr
 
 
@@ -108,6 +122,18 @@ def test_common_words_name_the_language(code: str, text: str) -> None:
 def test_common_words_say_nothing_when_they_cannot_tell(text: str) -> None:
     assert stopword_language(text) is None
     assert detect_language(text) is not None or len(text) < 40  # py3langid answers instead
+
+
+@pytest.mark.parametrize(("code", "text"), [("ko", KOREAN), ("ja", "".join(JAPANESE)), ("zh", CHINESE)])
+def test_the_script_names_korean_japanese_and_chinese(code: str, text: str) -> None:
+    assert stopword_language(text) is None  # no spaces between words: no common words to count
+    assert script_language(text) == code
+    assert detect_language(text, guess=False) == code  # what a pool worker does: no model needed
+
+
+@pytest.mark.parametrize("text", [" ".join(GERMAN), " ".join(THAI), "株式会社 2026年 東京"])
+def test_the_script_says_nothing_for_other_scripts_or_too_few_letters(text: str) -> None:
+    assert script_language(text) is None
 
 
 def test_html_lang_wins_over_the_text() -> None:
