@@ -569,7 +569,7 @@ def _normalize(text: str) -> str:
 # is not the article's voice: it recites what others say ("Some Western media say China, Russia,
 # Iran and the DPRK are forming a military alliance. How do you respond?") for the answer to take
 # up or reject. Its words are not evidence; the answer's are (round 13). On the 1,230 development
-# texts: false positives 21 -> 18, 15 -> 14, 28 -> 27, no true positive lost. A paragraph that
+# texts: false positives 21 -> 18, 16 -> 15, 28 -> 27, no true positive lost. A paragraph that
 # merely ends with "?" is not one: op-eds ask rhetorical questions that carry the narrative
 # ("who still believes Moscow's guarantees?"); counting those too lost 3 russia_unreliable_ally
 # positives.
@@ -1259,8 +1259,7 @@ class ThemeMatcher:
         for i, para in enumerate(paras):
             toks, sids = sentence_tokens(para)
             para_tokens.append(toks)
-            # An interviewer's question counts for nothing; the answer does (is_interview_question).
-            para_hits.append({} if i >= first_body and is_interview_question(para) else self._lexicon.match(toks, sids))
+            para_hits.append(self._paragraph_hits(para, toks, sids, body=i >= first_body))
         lexical = self.method != "concepts"
         para_stems: list[list[str]] = []
         if lexical:  # the language only picks the stemmer of the lexical methods
@@ -1297,6 +1296,11 @@ class ThemeMatcher:
                 theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
                 baseline_passage=echo, concepts=concepts)
         return results
+
+    def _paragraph_hits(self, para: str, toks: list[str], sids: list[int], body: bool) -> Mapping[str, list]:
+        """The lexicon's hits in one paragraph; none in an interviewer's question of the body
+        (:func:`is_interview_question`): the answer is the evidence."""
+        return {} if body and is_interview_question(para) else self._lexicon.match(toks, sids)
 
     def _best_windows(self, theme: Theme, para_hits: Sequence[Mapping[str, list]], first_body: int):
         """The concepts method's window search: ``(present, best, best_body)``, where ``present``
@@ -1387,8 +1391,7 @@ class ThemeMatcher:
         """
         paras = ([title.strip()] if title and title.strip() else []) + split_paragraphs(text or "")
         first_body = 1 if title and title.strip() else 0
-        para_hits = [{} if i >= first_body and is_interview_question(p) else self._lexicon.match(*sentence_tokens(p))
-                     for i, p in enumerate(paras)]
+        para_hits = [self._paragraph_hits(p, *sentence_tokens(p), body=i >= first_body) for i, p in enumerate(paras)]
         out: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
         for theme in self.themes:
             keys = self._keys[theme.id]
