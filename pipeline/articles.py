@@ -168,12 +168,18 @@ def page_metadata(tree: Any, url: str | None) -> Any:
     keep: those three took a third of the metadata's CPU (about 1 ms of 17 ms per page). The same
     steps in the same order, on trafilatura's own functions (pinned version): on the 400 bench
     pages and the 181 eval-data pages the kept fields are identical (tests/test_extraction_meta.py
-    checks the project's own pages). Tried and dropped: looking for an author only when the page
-    has a candidate element (trafilatura's author XPaths on the whole tree cost more than the
-    pruned copy they would save: a quarter of the pages that need an author have none)."""
+    checks the project's own pages). The author XPaths, when the meta tags and JSON-LD name no
+    author, run as Python predicates (:mod:`pipeline.authors`): the same author, 2.1 ms instead of
+    4.7 ms. Tried and dropped: looking for an author only when the page has a candidate element
+    (trafilatura's author XPaths on the whole tree cost more than the pruned copy they would save:
+    a quarter of the pages that need an author have none); skipping the search when the page's
+    bytes hold none of the predicates' words ("author", "byl", "writer" ...): 17 of 434 bench pages
+    that need the search, 0.1 ms per page."""
     from htmldate import find_date
     from trafilatura import metadata as md
     from trafilatura.settings import set_date_params
+
+    from pipeline.authors import extract_author
 
     doc = md.examine_meta(tree)
     if doc.author and " " not in doc.author:
@@ -185,7 +191,7 @@ def page_metadata(tree: Any, url: str | None) -> Any:
     if not doc.title:
         doc.title = md.extract_title(tree)
     if not doc.author:
-        doc.author = md.extract_author(tree)
+        doc.author = extract_author(tree)  # = md.extract_author, 2.3x faster (pipeline.authors)
     if not doc.url:
         doc.url = md.extract_url(tree, url)
     if doc.url:

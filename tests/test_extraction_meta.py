@@ -113,3 +113,50 @@ def test_a_page_without_a_date_takes_the_feed_entrys_and_a_page_date_wins() -> N
     assert dated.published_at == datetime(2026, 11, 19)
     same_day = extract_page(page('<meta property="article:published_time" content="2026-11-20T08:00:00Z">'))
     assert same_day.published_at == entry_date
+
+
+def _author_cases() -> list[str]:
+    """Small pages, each with one candidate element: every tag and attribute the author XPaths of
+    trafilatura test, with the values they look for, near misses, and the prunings around them."""
+    tags = ["a", "address", "div", "link", "p", "span", "strong", "h3", "h4", "section", "li", "author", "em"]
+    values = ["author", "Author", "author-name", "authorname", "AuthorName", "authorName", "post-author", "byline",
+              "Byline", "byl", "BBL", "username", "screenname", "writer", "zuozhe", "bianji", "xiaobian",
+              "channel-name", "submitted-by", "posted-by", "journalist-name", "author name", "AuthorCard",
+              "AuthorURL", "me", "autho", "by-line", "AUTHOR", "writers-room", ""]
+    attrs = ["class", "id", "itemprop", "rel", "data-testid", "data-component"]
+    pages = []
+    for tag in tags:
+        for attr in attrs:
+            for value in values:
+                pages.append(f'<{tag} {attr}="{value}">By Jane Q. Reporter</{tag}>')
+    wrappers = ['<div id="comments">{}</div>', '<div class="comments">{}</div>', '<div id="comments-12">{}</div>',
+                '<section class="Comments">{}</section>', '<span class="sidebar-left">{}</span>',
+                '<div class="article-share">{}</div>', '<div class="title">{}</div>', '<div id="ProductReviews">{}</div>',
+                '<a data-component="FigureCaption">{}</a>', '<figure>{}</figure>', '<p class="print-only">{}</p>',
+                '<div class="x-comments">{}</div>', '<li class="comments">{}</li>']
+    inner = ['<span class="byline">By Jane Q. Reporter</span>', '<div class="author">Jane Q. Reporter</div>']
+    pages += [w.format(i) for w in wrappers for i in inner]
+    pages += ['<div class="byline">By Jane Q. Reporter <time>2026-11-20</time> in Vilnius</div>',
+              '<div class="byline"><rel>me</rel>Jane Q. Reporter</div>',
+              '<p rel="author">x</p><span class="author">Jane Q. Reporter</span>',
+              '<div class="author">' + "very long " * 20 + '</div><span class="byline">By Jane Q. Reporter</span>',
+              '<!-- class="author" --><span id="Author1">Jane Q. Reporter and John Roe</span>']
+    body = "<p>" + "The council met again to discuss the harbour budget and the ferry timetable. " * 6 + "</p>"
+    return [f"<html><head><title>Harbour</title></head><body><article><h1>Harbour</h1>{c}{body}</article></body></html>"
+            for c in pages]
+
+
+def test_the_author_is_trafilaturas_on_every_predicate_and_the_projects_pages(server) -> None:
+    from trafilatura import metadata as md
+    from trafilatura.utils import load_html
+
+    from pipeline.authors import extract_author
+
+    cases = _author_cases() + [server.render("/" + path) for path in PAGES]
+    found = 0
+    for html in cases:
+        tree = load_html(html)
+        want = md.extract_author(load_html(html))
+        assert extract_author(tree) == want, html[:300]
+        found += want is not None
+    assert len(cases) > 2300 and found > 600  # the cases do reach the author branches (639 of 2,371 have one)
