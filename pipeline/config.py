@@ -49,6 +49,11 @@ class FetchSettings:
     allow_private_networks: bool = False
 
 
+# DuckDB's buffer cap for the pipeline's connections: at 512 MB the cache could grow the run
+# process by up to that much as history grows; 128 MB cost nothing in the bench (docs/decisions.md).
+DB_MEMORY_LIMIT = "128MB"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything in settings.toml, with paths resolved."""
@@ -69,7 +74,7 @@ class Settings:
     fetch_retries: int = 2  # Prefect task retries for transient feed failures (timeouts, 5xx, 429)
     fetch_retry_delays_s: tuple[float, ...] = (5.0, 20.0)
     retention_days: int = 180  # `newsmon prune` default
-    db_memory_limit: str | None = "128MB"  # DuckDB buffer cap for the pipeline's connections
+    db_memory_limit: str | None = DB_MEMORY_LIMIT  # DuckDB buffer cap for the pipeline's connections
     near_duplicate_window_days: int = 90  # near-copies are looked for among articles this recent
     task_runner: str = "local"  # local (a process pool) | dask (prefect-dask's DaskTaskRunner)
     dask_address: str | None = None  # a running Dask scheduler; None: a LocalCluster
@@ -199,10 +204,10 @@ def _parse_settings(data: dict, path: Path, root: Path, errors: _Errors) -> Sett
                        "retention", "dedupe"}, src, "", errors)
     db = data.get("database", {})
     _check_keys(db, {"path", "data_dir", "memory_limit"}, src, "database.", errors)
-    memory_limit = db.get("memory_limit", "128MB")
+    memory_limit = db.get("memory_limit", DB_MEMORY_LIMIT)
     if memory_limit is not None and not (isinstance(memory_limit, str) and re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit.strip())):
         errors.add(src, "database.memory_limit", f"{memory_limit!r} is not a size like '512MB' or '2GB'")
-        memory_limit = "128MB"
+        memory_limit = DB_MEMORY_LIMIT
     db_path = Path(db.get("path", "data/newsmon.duckdb"))
     data_dir = Path(db.get("data_dir", "data"))
     if not db_path.is_absolute():
