@@ -1225,9 +1225,33 @@ ROUND10_PROBES = [
 ]
 
 
+# Round 15: help asked for and never received; nobody came, no finger lifted (Spanish, Russian).
+# Each did not match before round 15; the controls use the same words without the theme.
+ROUND15_PROBES = [
+    ("russia_unreliable_ally", "Armenia asked its CSTO allies for help when Azerbaijani troops crossed the border, and did not receive it."),
+    ("russia_unreliable_ally", "Cuando llegaron los marines, Rusia no vino: el aliado de Caracas no movió un dedo."),
+    ("russia_unreliable_ally", "Los venezolanos confiaron en su aliado ruso, pero los rusos los dejaron solos cuando llegaron los marines."),
+    ("russia_unreliable_ally", "Москва не пошевелила пальцем, когда Армения попросила союзника о помощи."),
+    ("", "Rusia no vino a la final del torneo de ajedrez en Madrid."),
+    ("", "Kyiv asked its Western partners for air defence and did not receive it in time."),
+    ("", "Moscow asked Pyongyang for more shells and did not receive them."),
+    ("", "The foreign ministry called on both sides to show restraint after the border clash."),
+]
+
+
 @pytest.mark.parametrize("theme_id, text",
-                         ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES + ROUND9_PROBES + ROUND10_PROBES)
+                         ROUND6_PROBES + ROUND7_PROBES + ROUND8_PROBES + ROUND9_PROBES + ROUND10_PROBES + ROUND15_PROBES)
 def test_round6_to_10_probes(matcher, theme_id, text):
     results = matcher.score(text)
     assert {k for k, r in results.items() if r.matched} == ({theme_id} if theme_id else set()), \
         {k: (r.score, r.concepts) for k, r in results.items()}
+
+
+def test_a_call_for_restraint_is_a_token_answer(matcher):
+    """Round 15: the diplomatic formula ("called on both sides to show restraint") answering a
+    request for help is a token reply; a substantive answer is not."""
+    token = "When Azerbaijani shells hit Jermuk, Armenia asked Russia for help and got a call on both sides to show restraint."
+    real = "When Azerbaijani shells hit Jermuk, Armenia asked Russia for help and got two battalions of paratroopers."
+    assert "HELP_DENIED" in matcher.score(token)["russia_unreliable_ally"].concepts
+    assert "HELP_DENIED" not in matcher.score(real)["russia_unreliable_ally"].concepts
+    assert matcher.score(token)["russia_unreliable_ally"].score > matcher.score(real)["russia_unreliable_ally"].score
