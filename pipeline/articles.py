@@ -214,6 +214,40 @@ def page_metadata(tree: Any, url: str | None) -> Any:
     return doc
 
 
+def html_element_lookup() -> Any:
+    """An lxml element-class lookup that gives each element the class lxml.html's own gives it,
+    decided in C. lxml.html's parser asks a Python method (``HtmlElementClassLookup.lookup``)
+    for the class of every element that Python touches: about 3,700 calls per bench page,
+    through trafilatura's XPath passes, copies and loops. This one maps the same names (the
+    form elements: ``form``, ``input``, ``select``, ``textarea``, ``label``) to the same classes
+    and everything else to ``HtmlElement``, ``HtmlComment``, ``HtmlProcessingInstruction`` or
+    ``HtmlEntity``, as the Python method does for the lower-case tag names an HTML parser gives
+    (tests/test_extraction_meta.py compares the classes and the extraction)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    fallback = etree.ElementDefaultClassLookup(
+        element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment,
+        pi=lxml_html.HtmlProcessingInstruction, entity=lxml_html.HtmlEntity)
+    lookup = etree.ElementNamespaceClassLookup(fallback)
+    lookup.get_namespace(None).update(lxml_html.HtmlElementClassLookup()._element_classes)
+    return lookup
+
+
+_LOOKUP_SET = False
+
+
+def _use_html_element_lookup() -> None:
+    """Give trafilatura's HTML parser :func:`html_element_lookup` (once per process): the same
+    trees and the same extraction, 0.3-0.5 ms less CPU per bench page (of about 17)."""
+    global _LOOKUP_SET
+    if not _LOOKUP_SET:
+        from trafilatura.utils import HTML_PARSER
+
+        HTML_PARSER.set_element_class_lookup(html_element_lookup())
+        _LOOKUP_SET = True
+
+
 def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | None:
     """trafilatura's extraction of one page, as a plain dict (None when it finds no article).
 
@@ -226,6 +260,7 @@ def extract_html(html: bytes | str, url: str | None = None) -> dict[str, Any] | 
 
     # trafilatura logs ERROR for every empty or unparsable page; the outcome carries the reason.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    _use_html_element_lookup()
     tree = load_html(html, DEFAULT_CONFIG.getint("DEFAULT", "MAX_FILE_SIZE"))
     if tree is None:
         return None

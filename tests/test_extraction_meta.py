@@ -160,3 +160,36 @@ def test_the_author_is_trafilaturas_on_every_predicate_and_the_projects_pages(se
         assert extract_author(tree) == want, html[:300]
         found += want is not None
     assert len(cases) > 2300 and found > 600  # the cases do reach the author branches (639 of 2,371 have one)
+
+
+def test_the_c_element_lookup_gives_lxml_htmls_classes_and_the_same_extraction(server) -> None:
+    """pipeline.articles.html_element_lookup decides each element's class in C: the same classes
+    as lxml.html's Python lookup (form elements included), the same extraction of every page."""
+    from lxml import html as lxml_html
+    from trafilatura.utils import HTML_PARSER
+
+    import pipeline.articles as A
+
+    page = ("<HTML><Body><FORM action='/s'><LABEL>q</LABEL><INPUT name=q><SELECT><option>a</option></SELECT>"
+            "<TextArea>t</TextArea></FORM><p>One <b>two</b></p><svg:rect/><fb:like/></Body></HTML>")
+
+    def classes(lookup) -> list[str]:
+        parser = lxml_html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True)
+        parser.set_element_class_lookup(lookup)
+        tree = lxml_html.fromstring(page, parser=parser)
+        made = lxml_html.Element("div")
+        tree.append(made)
+        return [type(e).__name__ for e in tree.iter()]
+
+    want = classes(lxml_html.HtmlElementClassLookup())
+    assert {"FormElement", "InputElement", "SelectElement", "TextareaElement", "LabelElement"} <= set(want)
+    assert classes(A.html_element_lookup()) == want
+
+    def extract_all(lookup) -> list:
+        HTML_PARSER.set_element_class_lookup(lookup)
+        return [A.extract_html(server.render("/" + path), "http://127.0.0.1:8000/page.html") for path in PAGES]
+
+    try:
+        assert extract_all(A.html_element_lookup()) == extract_all(lxml_html.HtmlElementClassLookup())
+    finally:
+        A._LOOKUP_SET = False  # the next extraction installs the C lookup again
