@@ -6,17 +6,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 45 folds
-    .venv/bin/python eval/themes/evaluate.py --blind15           # eval/themes_blind15, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 48 folds
+    .venv/bin/python eval/themes/evaluate.py --blind16           # eval/themes_blind16, aggregates only
 
 Development data (since round 15): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind14/ (the blind sets of rounds 2 to 14, each read only after
-its single run), forty-five folders written by forty-five different people. Every theme is
+eval/themes_blind/ to eval/themes_blind15/ (the blind sets of rounds 2 to 15, each read only after
+its single run), forty-eight folders written by forty-eight different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in labels.csv
 is 1). A blind set (written by other people, never read by whoever tunes the rules) is scored with
 --blindN, which prints aggregate figures only, never a text, a file name, a score of one text or a
-passage. Every set up to blind14 is spent and is development data now; round 15's rules are scored
-once on themes_blind15, and the next round that changes the rules needs a themes_blind16
+passage. Every set up to blind15 is spent and is development data now; themes_blind16 is a second
+fresh set for round 15's rules, and the next round that changes the rules needs a themes_blind17
 (eval/themes/README.md).
 """
 
@@ -42,12 +42,14 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # (themes_blind6); round 9: round 8's (themes_blind7); round 10: round 9's (themes_blind8); round 11:
 # themes_blind9 and themes_blind10; round 12: themes_blind11 and themes_blind12 (blind12 was scored once
 # with round 11's rules, then joined); round 13: themes_blind13 (scored once with round 13's rules, then
-# joined); round 15: themes_blind14 (scored once with round 13's rules, then joined). 45 folders, 45 writers.
+# joined); round 15: themes_blind14 (scored once with round 13's rules, then joined) and themes_blind15
+# (scored once with round 15's rules, then joined). 48 folders, 48 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
             ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8",
             ROOT / "eval" / "themes_blind9", ROOT / "eval" / "themes_blind10", ROOT / "eval" / "themes_blind11",
-            ROOT / "eval" / "themes_blind12", ROOT / "eval" / "themes_blind13", ROOT / "eval" / "themes_blind14")
+            ROOT / "eval" / "themes_blind12", ROOT / "eval" / "themes_blind13", ROOT / "eval" / "themes_blind14",
+            ROOT / "eval" / "themes_blind15")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
@@ -70,6 +72,9 @@ BLIND14_DIR = ROOT / "eval" / "themes_blind14"
 # answer, nobody came in Spanish and Russian), written by three other people while the rules were
 # changed and committed before scoring: only run_blind() reads it (aggregates only).
 BLIND15_DIR = ROOT / "eval" / "themes_blind15"
+# A second fresh set for round 15's rules (no rule changed after blind15), written by three more
+# people and committed before scoring: only run_blind() reads it (aggregates only).
+BLIND16_DIR = ROOT / "eval" / "themes_blind16"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -434,7 +439,8 @@ def main() -> None:
                     help="leave-one-folder-out: hand-set weights vs learned logistic regression")
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
                   8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR,
-                  13: BLIND13_DIR, 14: BLIND14_DIR, 15: BLIND15_DIR}
+                  13: BLIND13_DIR, 14: BLIND14_DIR, 15: BLIND15_DIR,
+                  16: BLIND16_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (a blind set) and print aggregate figures only")
