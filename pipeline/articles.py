@@ -239,7 +239,8 @@ _LOOKUP_SET = False
 
 def _use_html_element_lookup() -> None:
     """Give trafilatura's HTML parser :func:`html_element_lookup` (once per process): the same
-    trees and the same extraction, 0.3-0.5 ms less CPU per bench page (of about 17)."""
+    trees and the same extraction, for about 1% less of the workers' CPU at full size
+    (docs/performance.md)."""
     global _LOOKUP_SET
     if not _LOOKUP_SET:
         from trafilatura.utils import HTML_PARSER
