@@ -9,14 +9,14 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 48 folds
     .venv/bin/python eval/themes/evaluate.py --blind16           # eval/themes_blind16, aggregates only
 
-Development data (since round 15): the 150 texts of eval/themes/ and the 90 of each of
+Development data (after round 15): the 150 texts of eval/themes/ and the 90 of each of
 eval/themes_blind/ to eval/themes_blind15/ (the blind sets of rounds 2 to 15, each read only after
 its single run), forty-eight folders written by forty-eight different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in labels.csv
 is 1). A blind set (written by other people, never read by whoever tunes the rules) is scored with
 --blindN, which prints aggregate figures only, never a text, a file name, a score of one text or a
-passage. Every set up to blind15 is spent and is development data now; themes_blind16 is a second
-fresh set for round 15's rules, and the next round that changes the rules needs a themes_blind17
+passage. Every set up to blind15 is spent and is development data now; themes_blind16, a second
+fresh set for round 15's rules, was scored once and is spent too (not yet development data), and the next round that changes the rules needs a themes_blind17
 (eval/themes/README.md).
 """
 
