@@ -43,13 +43,14 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # themes_blind9 and themes_blind10; round 12: themes_blind11 and themes_blind12 (blind12 was scored once
 # with round 11's rules, then joined); round 13: themes_blind13 (scored once with round 13's rules, then
 # joined); round 15: themes_blind14 (scored once with round 13's rules, then joined) and themes_blind15
-# (scored once with round 15's rules, then joined). 48 folders, 48 writers.
+# (scored once with round 15's rules, then joined); round 16: themes_blind16 (scored once with round
+# 15's rules, then joined). 51 folders, 51 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
             ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8",
             ROOT / "eval" / "themes_blind9", ROOT / "eval" / "themes_blind10", ROOT / "eval" / "themes_blind11",
             ROOT / "eval" / "themes_blind12", ROOT / "eval" / "themes_blind13", ROOT / "eval" / "themes_blind14",
-            ROOT / "eval" / "themes_blind15")
+            ROOT / "eval" / "themes_blind15", ROOT / "eval" / "themes_blind16")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
