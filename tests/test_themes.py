@@ -1255,3 +1255,38 @@ def test_a_call_for_restraint_is_a_token_answer(matcher):
     assert "HELP_DENIED" in matcher.score(token)["russia_unreliable_ally"].concepts
     assert "HELP_DENIED" not in matcher.score(real)["russia_unreliable_ally"].concepts
     assert matcher.score(token)["russia_unreliable_ally"].score > matcher.score(real)["russia_unreliable_ally"].score
+
+
+def test_the_label_audit_overrides_only_the_audited_pairs(tmp_path):
+    """eval/themes/evaluate.py --audited: an audited (text, theme) pair takes the audited label,
+    every other pair keeps its writer's; the shipped audit file parses and names real texts."""
+    import sys
+    sys.path.insert(0, str(ROOT))
+    from eval.themes import evaluate
+
+    folder = tmp_path / "themes_blindX" / "anti_us_alliance"
+    folder.mkdir(parents=True)
+    for name in ("001_a.txt", "002_b.txt"):
+        (folder / name).write_text("Headline\n\nBody paragraph.\n", encoding="utf-8")
+    (folder / "labels.csv").write_text(
+        "file,anti_us_alliance,eurasian_security_architecture,russia_unreliable_ally,style,lang,"
+        "theme_in_one_paragraph\n001_a.txt,1,0,0,oped,en,0\n002_b.txt,1,0,1,blog,en,0\n", encoding="utf-8")
+    audit_csv = tmp_path / "audit.csv"
+    audit_csv.write_text("path,theme,writer,judge1,judge2,audited\n"
+                         "themes_blindX/anti_us_alliance/001_a.txt,anti_us_alliance,1,0,0,0\n"
+                         "themes_blindX/anti_us_alliance/002_b.txt,russia_unreliable_ally,1,1,,1\n",
+                         encoding="utf-8")
+    ids = sorted(THEME_IDS)
+    plain = {it.file: it.labels for it in evaluate.load_items(ids, (tmp_path / "themes_blindX",))}
+    audited = {it.file: it.labels for it in evaluate.load_items(
+        ids, (tmp_path / "themes_blindX",), evaluate.load_audit(audit_csv))}
+    assert plain["001_a.txt"]["anti_us_alliance"] == 1
+    assert audited["001_a.txt"] == {**plain["001_a.txt"], "anti_us_alliance": 0}
+    assert audited["002_b.txt"] == plain["002_b.txt"]
+    assert evaluate.load_audit(tmp_path / "missing.csv") == {}
+
+    shipped = evaluate.load_audit()
+    assert len(shipped) >= 200
+    for (set_folder, file, theme) in shipped:
+        assert theme in THEME_IDS
+        assert (ROOT / "eval" / set_folder / file).is_file(), (set_folder, file)

@@ -6,18 +6,24 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 48 folds
-    .venv/bin/python eval/themes/evaluate.py --blind16           # eval/themes_blind16, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 51 folds
+    .venv/bin/python eval/themes/evaluate.py --blind17           # eval/themes_blind17, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --audited           # with the audited labels (below)
 
-Development data (after round 15): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind15/ (the blind sets of rounds 2 to 15, each read only after
-its single run), forty-eight folders written by forty-eight different people. Every theme is
+Development data (eighth session): the 150 texts of eval/themes/ and the 90 of each of
+eval/themes_blind/ to eval/themes_blind16/ (the blind sets of rounds 2 to 15, each read only after
+its single run), fifty-one folders written by fifty-one different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in labels.csv
 is 1). A blind set (written by other people, never read by whoever tunes the rules) is scored with
 --blindN, which prints aggregate figures only, never a text, a file name, a score of one text or a
-passage. Every set up to blind15 is spent and is development data now; themes_blind16, a second
-fresh set for round 15's rules, was scored once and is spent too (not yet development data), and the next round that changes the rules needs a themes_blind17
-(eval/themes/README.md).
+passage. Every set up to blind16 is spent and is development data now; themes_blind17 is the next
+fresh set (eval/themes/README.md).
+
+Labels are the writers' own. --audited replaces some of them with the verdict of a label audit
+(eval/themes/label_audit.csv): independent judges, who saw neither the writer's label nor the
+matcher's output, re-read a sample of (text, theme) pairs, every disagreement between the writer's
+label and the matcher plus a random sample of agreements; a label changes only when both judges
+overrule the writer. Figures are reported both ways (docs/themes-method.md, "Label audit").
 """
 
 from __future__ import annotations
@@ -76,6 +82,10 @@ BLIND15_DIR = ROOT / "eval" / "themes_blind15"
 # A second fresh set for round 15's rules (no rule changed after blind15), written by three more
 # people and committed before scoring: only run_blind() reads it (aggregates only).
 BLIND16_DIR = ROOT / "eval" / "themes_blind16"
+# The eighth session's fresh set, written by three other people while the label audit ran and
+# committed before scoring: only run_blind() reads it (aggregates only).
+BLIND17_DIR = ROOT / "eval" / "themes_blind17"
+AUDIT_FILE = ROOT / "eval" / "themes" / "label_audit.csv"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
 # Real published articles (2019 news, mostly unrelated to the themes) used by the extraction
@@ -106,8 +116,25 @@ class Item:
         return self.folder.rsplit("/", 1)[-1]
 
 
-def load_items(theme_ids: list[str], roots: tuple[Path, ...] = DEV_DIRS) -> list[Item]:
-    """Every labelled text under each ``root``/*/labels.csv."""
+def load_audit(path: Path = AUDIT_FILE) -> dict[tuple[str, str, str], int]:
+    """The audited label of each audited (folder, file, theme): ``{("themes_blind3/x", "001.txt", t): 0|1}``.
+
+    ``path`` is a CSV with columns path (``<set>/<theme folder>/<file>``), theme and audited.
+    """
+    audited: dict[tuple[str, str, str], int] = {}
+    if not path.is_file():
+        return audited
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            folder, _, file = row["path"].rpartition("/")
+            audited[(folder, file, row["theme"])] = int(row["audited"])
+    return audited
+
+
+def load_items(theme_ids: list[str], roots: tuple[Path, ...] = DEV_DIRS,
+               audit: dict[tuple[str, str, str], int] | None = None) -> list[Item]:
+    """Every labelled text under each ``root``/*/labels.csv, with ``audit``'s labels where it has one."""
+    audit = audit or {}
     items = []
     for root in roots:
         for labels in sorted(root.glob("*/labels.csv")):
@@ -118,7 +145,8 @@ def load_items(theme_ids: list[str], roots: tuple[Path, ...] = DEV_DIRS) -> list
                     title, _, body = raw.strip().partition("\n")
                     items.append(Item(
                         folder=folder, file=row["file"], title=title.strip(), text=body.strip(),
-                        labels={t: int(row.get(t) or 0) for t in theme_ids},
+                        labels={t: audit.get((folder, row["file"], t), int(row.get(t) or 0))
+                                for t in theme_ids},
                         lang=row.get("lang", "en").strip() or "en", style=row.get("style", ""),
                         one_paragraph=row.get("theme_in_one_paragraph", "0").strip() == "1"))
     return items
@@ -393,12 +421,13 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
 # The blind test
 
 
-def run_blind(theme_ids: list[str], method: str, root: Path) -> None:
+def run_blind(theme_ids: list[str], method: str, root: Path,
+              audit: dict[tuple[str, str, str], int] | None = None) -> None:
     """Aggregate figures on a blind set: no text, file name, score or passage is printed."""
     missing = [t for t in theme_ids if not (root / t / "labels.csv").is_file()]
     if missing:
         sys.exit(f"blind set incomplete: no labels.csv for {', '.join(missing)}")
-    items = load_items(theme_ids, (root,))
+    items = load_items(theme_ids, (root,), audit)
     themes = load_themes(CONFIG_DIR)
     matcher = pickle.loads(pickle.dumps(ThemeMatcher(themes, method=method)))
     scores = {}
@@ -441,10 +470,12 @@ def main() -> None:
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
                   8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR,
                   13: BLIND13_DIR, 14: BLIND14_DIR, 15: BLIND15_DIR,
-                  16: BLIND16_DIR}
+                  16: BLIND16_DIR, 17: BLIND17_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (a blind set) and print aggregate figures only")
+    ap.add_argument("--audited", action="store_true",
+                    help=f"use the audited labels of {AUDIT_FILE.relative_to(ROOT)} where it has one")
     ap.add_argument("--no-curves", action="store_true", help="skip the threshold tables")
     ap.add_argument("--background", default=str(DEFAULT_BACKGROUND) if DEFAULT_BACKGROUND.exists() else "",
                     help="JSON of unlabelled real articles ({id: {articleBody}}) to count matches on")
@@ -452,13 +483,22 @@ def main() -> None:
     theme_ids = [t.id for t in load_themes(CONFIG_DIR)]
     chosen = [d for n, d in blind_dirs.items() if getattr(args, f"blind{n}")]
     if chosen:
-        run_blind(theme_ids, args.method if args.method != "all" else "concepts", chosen[-1])
+        run_blind(theme_ids, args.method if args.method != "all" else "concepts", chosen[-1],
+                  load_audit() if args.audited else None)
         return
-    items = load_items(theme_ids)
+    audit = load_audit() if args.audited else None
+    items = load_items(theme_ids, audit=audit)
     if not items:
         sys.exit(f"no labelled texts under {', '.join(str(d) for d in DEV_DIRS)}")
     print(f"{len(items)} labelled texts in {len({it.folder for it in items})} folders; "
           f"non-English {sum(it.lang != 'en' for it in items)}")
+    if audit is not None:
+        writers = {(it.folder, it.file): it for it in load_items(theme_ids)}
+        for t in theme_ids:
+            up = sum(1 for it in items if it.labels[t] > writers[(it.folder, it.file)].labels[t])
+            down = sum(1 for it in items if it.labels[t] < writers[(it.folder, it.file)].labels[t])
+            print(f"audited labels, {t}: {up} turned positive, {down} turned negative "
+                  f"({sum(k[2] == t for k in audit)} pairs audited)")
     if args.cv:
         run_cv(items)
         return
