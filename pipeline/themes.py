@@ -39,7 +39,7 @@ import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,10 @@ class Theme:
     lexical_scale: float = 0.3  # the TF-IDF cosine that the lexical method maps to a score of 1
     lexical_threshold: float = 0.5  # threshold used with method="lexical" (evaluation only)
     hybrid_weight: float = 0.25  # share of the lexical score in method="hybrid"
+    # Eighth session: when another theme's own score on the same article reaches contested_above,
+    # this theme's score is multiplied by (1 - contested_penalty) (None: never contested).
+    contested_above: float | None = None
+    contested_penalty: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,7 @@ class ThemeScore:
     passage: str
     baseline_passage: str
     concepts: tuple[str, ...] = ()  # the weighted concepts present in ``passage``
+    contested_by: str = ""  # the other theme whose strong match scaled this score down (Theme.contested_above)
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,7 +406,7 @@ def _term_problem(term: Any) -> str:
 def _parse_rule(rule: dict, prefix: str, concepts: Mapping[str, Concept], err):
     """Gates, weights, penalties and window settings of one theme."""
     allowed = {"gates", "weights", "penalties", "headline_penalties", "headline_penalty", "gate_fail_factor",
-               "max_window", "window_decay"}
+               "max_window", "window_decay", "contested_above", "contested_penalty"}
     for key in rule:
         if key not in allowed:
             err(f"{prefix}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
@@ -463,6 +468,13 @@ def _parse_rule(rule: dict, prefix: str, concepts: Mapping[str, Concept], err):
         err(f"{prefix}.max_window", f"{mw!r} must be an integer from 1 to 5")
         mw = 3
     settings.update(gate_fail_factor=gff, window_decay=decay, max_window=mw)
+    # Another theme matched strongly on the same article ("contested"): this theme's words there are
+    # usually a passing argument inside the other narrative, so its score is scaled down.
+    if "contested_above" in rule:
+        settings["contested_above"] = _unit(rule, "contested_above", None, f"{prefix}.", err)
+        settings["contested_penalty"] = _unit(rule, "contested_penalty", 0.0, f"{prefix}.", err)
+    elif "contested_penalty" in rule:
+        err(f"{prefix}.contested_penalty", "needs contested_above (the other theme's score that triggers it)")
     return tuple(gates), weights, penalties, settings
 
 
@@ -1295,7 +1307,34 @@ class ThemeMatcher:
             results[theme.id] = ThemeScore(
                 theme_id=theme.id, score=score, matched=score >= threshold, passage=passage,
                 baseline_passage=echo, concepts=concepts)
-        return results
+        return self._contest(results)
+
+    def _contest(self, results: dict[str, ThemeScore]) -> dict[str, ThemeScore]:
+        """Scale down each theme that another theme outscores strongly on the same article.
+
+        A theme with ``contested_above`` set is *contested* when another theme's own score (before
+        any contest, so the order of themes does not matter) reaches that value: its score is
+        multiplied by ``1 - contested_penalty``, and when its own score would have matched,
+        ``contested_by`` names the strongest such theme. An article that argues one narrative often cites another's vocabulary as one of its
+        arguments ("Russia did nothing for Iran" inside an analysis of the anti-US bloc); with a
+        penalty of 0.45 the contested theme still matches when its own evidence is near-complete
+        (a score of 0.91 or more at a threshold of 0.5). docs/themes-method.md, "Contested themes".
+        """
+        out = dict(results)
+        for theme in self.themes:
+            above = theme.contested_above
+            own = results.get(theme.id)
+            if above is None or own is None:
+                continue
+            rivals = [(r.score, tid) for tid, r in results.items() if tid != theme.id and r.score >= above]
+            if not rivals:
+                continue
+            threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
+            score = round(own.score * (1.0 - theme.contested_penalty), 3)
+            # Named only where it may decide: a score that would have matched on its own.
+            by = max(rivals)[1] if own.score >= threshold else ""
+            out[theme.id] = replace(own, score=score, matched=score >= threshold, contested_by=by)
+        return out
 
     def _paragraph_hits(self, para: str, toks: list[str], sids: list[int], body: bool) -> Mapping[str, list]:
         """The lexicon's hits in one paragraph; none in an interviewer's question of the body
