@@ -440,7 +440,8 @@ def match(files: Annotated[list[Path], typer.Argument(help="Plain-text or HTML f
         title, text, language = _read_for_matching(path)
         scores = matcher.score(text, title=title, language=language)
         results.append({"file": str(path), "themes": {
-            tid: {"score": s.score, "match": s.matched, "passage": s.passage, "baseline_passage": s.baseline_passage}
+            tid: {"score": s.score, "match": s.matched, "passage": s.passage, "baseline_passage": s.baseline_passage,
+                  **({"contested_by": s.contested_by} if s.contested_by else {})}
             for tid, s in scores.items()}})
     if as_json:
         for r in results:

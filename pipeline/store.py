@@ -472,13 +472,16 @@ class Store:
         """Store (article_id, ThemeScore) pairs; a re-score replaces the earlier row."""
         now = utcnow()
         data = [(aid, s.theme_id, float(s.score), bool(s.matched), s.passage or None, s.baseline_passage or None,
-                 list(getattr(s, "concepts", ()) or ()), now) for aid, s in rows]
+                 list(getattr(s, "concepts", ()) or ()), getattr(s, "contested_by", "") or None, now)
+                for aid, s in rows]
         return self._upsert_arrow(
             "theme_match", ["article_id", "theme_id"],
-            ["article_id", "theme_id", "score", "matched", "passage", "baseline_passage", "concepts", "scored_at"], data,
-            {"passage": pa.string(), "baseline_passage": pa.string(), "concepts": pa.list_(pa.string())},
+            ["article_id", "theme_id", "score", "matched", "passage", "baseline_passage", "concepts", "contested_by",
+             "scored_at"], data,
+            {"passage": pa.string(), "baseline_passage": pa.string(), "concepts": pa.list_(pa.string()),
+             "contested_by": pa.string()},
             update="score = b.score, matched = b.matched, passage = b.passage, baseline_passage = b.baseline_passage, "
-                   "concepts = b.concepts, scored_at = b.scored_at")
+                   "concepts = b.concepts, contested_by = b.contested_by, scored_at = b.scored_at")
 
     # -- baselines --------------------------------------------------------------------------
     def load_baselines(self, items: Sequence[tuple[str, str, list[str]]]) -> int:

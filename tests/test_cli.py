@@ -130,11 +130,27 @@ def test_match_json_scores_files_without_a_database(tmp_path: Path) -> None:
     for r in lines:
         assert set(r["themes"]) == {"anti_us_alliance", "eurasian_security_architecture", "russia_unreliable_ally"}
         for v in r["themes"].values():
-            assert set(v) == {"score", "match", "passage", "baseline_passage"} and 0 <= v["score"] <= 1
+            assert set(v) - {"contested_by"} == {"score", "match", "passage", "baseline_passage"}
+            assert 0 <= v["score"] <= 1
     assert lines[0]["themes"]["anti_us_alliance"]["match"] is True
     assert lines[2]["themes"]["anti_us_alliance"]["match"] is True
     assert not any(v["match"] for v in lines[1]["themes"].values())
     assert lines[0]["themes"]["anti_us_alliance"]["passage"] in text
+
+
+def test_match_json_names_the_theme_that_contested_a_score(tmp_path: Path) -> None:
+    """Round 16: an aside that would match on its own, inside an article that argues another
+    theme strongly, is scaled down, and the JSON says by which theme (only where it decided)."""
+    from tests.test_themes import ROUND16_ASIDE, ROUND16_BLOC
+
+    mixed, aside = tmp_path / "mixed.txt", tmp_path / "aside.txt"
+    mixed.write_text("Four capitals\n\n" + ROUND16_BLOC + "\n\n" + ROUND16_ASIDE)
+    aside.write_text("June\n\n" + ROUND16_ASIDE)
+    result = runner.invoke(app, ["match", str(mixed), str(aside), "--json"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line)["themes"]["russia_unreliable_ally"] for line in result.output.splitlines())
+    assert first["match"] is False and first["contested_by"] == "anti_us_alliance"
+    assert second["match"] is True and "contested_by" not in second
 
 
 def test_alerts_test_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

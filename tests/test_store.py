@@ -134,8 +134,11 @@ def test_migration_0008_keeps_an_older_databases_rows_and_drops_its_indexes(tmp_
 
     old_sql = tmp_path / "sql"
     shutil.copytree(SQL_DIR, old_sql)
-    for p in (old_sql / "migrations").glob("0008_*.sql"):
-        p.unlink()
+    for p in (old_sql / "migrations").glob("*.sql"):  # a database from before 0008 has none of the later ones
+        if int(p.name.split("_")[0]) >= 8:
+            p.unlink()
+    view = old_sql / "views" / "theme_matches.sql"  # and its views: no column of 0009 yet
+    view.write_text(view.read_text().replace(",\n    m.contested_by", ""))
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     old = Store(con, db, old_sql)
@@ -275,3 +278,16 @@ def test_a_lease_lets_go_soon_when_another_process_waits_for_the_file(tmp_path: 
         with lease.store():  # the run goes on: the next batch opens the file again
             pass
         assert lease.opens == 2
+
+
+def test_theme_matches_shows_which_theme_contested_a_score(tmp_path: Path) -> None:
+    """Migration 0009: theme_match.contested_by is stored, replaced on a re-score and shown by the view."""
+    from pipeline.themes import ThemeScore
+
+    with open_store(tmp_path / "c.duckdb") as store:
+        store.upsert_matches([(1, ThemeScore("ally", 0.44, False, "p", "b", ("F",), contested_by="bloc")),
+                              (1, ThemeScore("bloc", 1.0, True, "p", "b", ("A",)))])
+        rows = store.con.execute("SELECT theme, matched, contested_by FROM theme_matches ORDER BY theme").fetchall()
+        assert rows == [("ally", False, "bloc"), ("bloc", True, None)]
+        store.upsert_matches([(1, ThemeScore("ally", 0.8, True, "p", "b", ("F",)))])
+        assert store.con.execute("SELECT contested_by FROM theme_matches WHERE theme = 'ally'").fetchone() == (None,)

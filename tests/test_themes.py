@@ -368,6 +368,69 @@ def test_a_concept_name_two_themes_define_differently_keeps_its_relations():
     assert m.score("The myth of an alliance.")["t1"].matched
 
 
+def _contest_pair(order=("bloc", "ally"), **rule_overrides):
+    bloc = minimal_theme(id="bloc", concepts={"A": ["alliance*"], "X": ["against"]},
+                         rule={"gates": [["A"]], "weights": {"A": 0.6, "X": 0.4}})
+    ally = minimal_theme(id="ally", concepts={"F": ["abandon*"], "R": ["moscow", "russia"]},
+                         rule={"gates": [["F"]], "weights": {"F": 0.4, "R": 0.2},
+                               "contested_above": 0.8, "contested_penalty": 0.45, **rule_overrides})
+    by_id = {"bloc": bloc, "ally": ally}
+    themes, errors = parse_themes({"theme": [by_id[t] for t in order]}, CONFIG, "x.toml")
+    assert errors == []
+    return ThemeMatcher(themes)
+
+
+def test_a_theme_another_theme_outscores_strongly_is_contested():
+    """Round 16: when another theme's own score reaches contested_above, this theme's score is
+    scaled by (1 - contested_penalty); contested_by names it where the match could change."""
+    m = _contest_pair()
+    alone = m.score("Moscow abandoned Armenia.")
+    assert alone["ally"].score == 0.6 and alone["ally"].matched and alone["ally"].contested_by == ""
+    both = m.score("The new alliance against the West held drills. Moscow abandoned Armenia.")
+    assert both["bloc"].score == 1.0 and both["bloc"].matched and both["bloc"].contested_by == ""
+    assert both["ally"].score == 0.33 and not both["ally"].matched
+    assert both["ally"].contested_by == "bloc"
+    # A weaker rival (0.6 < 0.8) does not contest.
+    weak = m.score("The new alliance held drills. Moscow abandoned Armenia.")
+    assert weak["bloc"].score == 0.6 and weak["ally"].score == 0.6 and weak["ally"].matched
+    # Scaled, but named only where it could decide: a score below the threshold anyway.
+    low = m.score("The new alliance against the West held drills. Armenia felt abandoned.")
+    assert low["ally"].score == 0.22 and low["ally"].contested_by == ""
+    # The order of the themes does not matter: rivals are read before any contest.
+    assert _contest_pair(order=("ally", "bloc")).score(
+        "The new alliance against the West held drills. Moscow abandoned Armenia.") == both
+
+
+def test_contested_settings_are_validated():
+    _, errors = parse_themes({"theme": [minimal_theme(rule={"weights": {"A": 1.0}, "contested_penalty": 0.4})]},
+                             CONFIG, "x.toml")
+    assert any("rule.contested_penalty: needs contested_above" in e for e in errors), errors
+    _, errors = parse_themes({"theme": [minimal_theme(rule={"weights": {"A": 1.0}, "contested_above": 1.5,
+                                                           "contested_penalty": 0.4})]}, CONFIG, "x.toml")
+    assert any("rule.contested_above: 1.5 must be between 0 and 1" in e for e in errors), errors
+    themes, errors = parse_themes({"theme": [minimal_theme()]}, CONFIG, "x.toml")
+    assert errors == [] and themes[0].contested_above is None and themes[0].contested_penalty == 0.0
+
+
+# Round 16 on the shipped themes: an analysis of the anti-US bloc that cites Russia's inaction on
+# Iran as one argument carries the bloc, not the abandoned ally; a report that is only about the
+# abandoned ally still matches it.
+ROUND16_BLOC = ("Russia, China, Iran and North Korea are forming a military alliance against the United States, "
+                "officials in Moscow and Pyongyang said, and the four now coordinate their drills to counter "
+                "American hegemony.")
+ROUND16_ASIDE = "It is true that Moscow did not come to Tehran's aid in June."
+
+
+def test_round16_the_abandoned_ally_as_an_argument_inside_the_bloc_is_contested(matcher):
+    mixed = matcher.score(ROUND16_BLOC + "\n\n" + ROUND16_ASIDE)
+    # Each contests the other (the aside scores 0.8 on its own); the bloc's full evidence survives.
+    assert mixed["anti_us_alliance"].matched and mixed["anti_us_alliance"].contested_by == "russia_unreliable_ally"
+    assert not mixed["russia_unreliable_ally"].matched
+    assert mixed["russia_unreliable_ally"].contested_by == "anti_us_alliance"
+    alone = matcher.score(ROUND16_ASIDE)["russia_unreliable_ally"]
+    assert alone.matched and alone.contested_by == ""
+
+
 def test_a_denial_in_the_headline_scales_every_passage():
     theme = minimal_theme(concepts={"A": ["alliance*"], "D": ["rejects", "denies"]},
                           rule={"gates": [["A"]], "weights": {"A": 1.0}, "penalties": {"D": 0.5},
