@@ -6,17 +6,17 @@ Run from the repository root:
     .venv/bin/python eval/themes/evaluate.py --method all        # compare concepts/lexical/hybrid
     .venv/bin/python eval/themes/evaluate.py --errors            # every mistake, to tune on
     .venv/bin/python eval/themes/evaluate.py --folders           # per-writer (folder) figures
-    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 51 folds
-    .venv/bin/python eval/themes/evaluate.py --blind17           # eval/themes_blind17, aggregates only
+    .venv/bin/python eval/themes/evaluate.py --cv                # leave-one-writer-out, 54 folds
+    .venv/bin/python eval/themes/evaluate.py --blind18           # eval/themes_blind18, aggregates only
     .venv/bin/python eval/themes/evaluate.py --audited           # with the audited labels (below)
 
 Development data (eighth session): the 150 texts of eval/themes/ and the 90 of each of
-eval/themes_blind/ to eval/themes_blind16/ (the blind sets of rounds 2 to 15, each read only after
-its single run), fifty-one folders written by fifty-one different people. Every theme is
+eval/themes_blind/ to eval/themes_blind17/ (the blind sets of rounds 2 to 16, each read only after
+its scoring), fifty-four folders written by fifty-four different people. Every theme is
 evaluated on all texts of all folders (a text is positive for a theme when its column in labels.csv
 is 1). A blind set (written by other people, never read by whoever tunes the rules) is scored with
 --blindN, which prints aggregate figures only, never a text, a file name, a score of one text or a
-passage. Every set up to blind16 is spent and is development data now; themes_blind17 is the next
+passage. Every set up to blind17 is spent and is development data now; themes_blind18 is the next
 fresh set (eval/themes/README.md).
 
 Labels are the writers' own. --audited replaces some of them with the verdict of a label audit
@@ -50,13 +50,14 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # with round 11's rules, then joined); round 13: themes_blind13 (scored once with round 13's rules, then
 # joined); round 15: themes_blind14 (scored once with round 13's rules, then joined) and themes_blind15
 # (scored once with round 15's rules, then joined); round 16: themes_blind16 (scored once with round
-# 15's rules, then joined). 51 folders, 51 writers.
+# 15's rules, then joined); round 16: themes_blind17 (scored once with round 15's and once with
+# round 16's rules, both fixed before it was scored, then joined). 54 folders, 54 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
             ROOT / "eval" / "themes_blind6", ROOT / "eval" / "themes_blind7", ROOT / "eval" / "themes_blind8",
             ROOT / "eval" / "themes_blind9", ROOT / "eval" / "themes_blind10", ROOT / "eval" / "themes_blind11",
             ROOT / "eval" / "themes_blind12", ROOT / "eval" / "themes_blind13", ROOT / "eval" / "themes_blind14",
-            ROOT / "eval" / "themes_blind15", ROOT / "eval" / "themes_blind16")
+            ROOT / "eval" / "themes_blind15", ROOT / "eval" / "themes_blind16", ROOT / "eval" / "themes_blind17")
 BLIND2_DIR = ROOT / "eval" / "themes_blind2"
 BLIND3_DIR = ROOT / "eval" / "themes_blind3"
 BLIND4_DIR = ROOT / "eval" / "themes_blind4"
@@ -82,9 +83,12 @@ BLIND15_DIR = ROOT / "eval" / "themes_blind15"
 # A second fresh set for round 15's rules (no rule changed after blind15), written by three more
 # people and committed before scoring: only run_blind() reads it (aggregates only).
 BLIND16_DIR = ROOT / "eval" / "themes_blind16"
-# The eighth session's fresh set, written by three other people while the label audit ran and
-# committed before scoring: only run_blind() reads it (aggregates only).
+# The eighth session's first fresh set, written by three other people while the label audit ran and
+# committed before scoring; scored once with round 15's rules and once with round 16's, then joined.
 BLIND17_DIR = ROOT / "eval" / "themes_blind17"
+# The eighth session's second fresh set, written by three more people while round 17 was worked on
+# and committed before scoring: only run_blind() reads it (aggregates only).
+BLIND18_DIR = ROOT / "eval" / "themes_blind18"
 AUDIT_FILE = ROOT / "eval" / "themes" / "label_audit.csv"
 CONFIG_DIR = ROOT / "config"
 STEPS = [round(0.05 * i, 2) for i in range(1, 20)]
@@ -345,7 +349,9 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
     print(f"\n## cross-validation: {len(items)} texts, {len(folders)} folders (one writer each); "
           f"each folder is scored by weights (or a threshold) fitted on the other {len(folders) - 1}\n")
     print("Hand-set weights were not refitted per fold, and the lexicons under both were written "
-          "with all folders in view: the comparison is of the combination only.")
+          "with all folders in view: the comparison is of the combination only. The two combination "
+          "lines score each theme alone; the 'rule' lines are ThemeMatcher.score's, with the contest "
+          "between themes (round 16).")
     print("Folders (tp/fp/fn per folder in the tables): "
           + "; ".join(f"{i + 1} = {f}" for i, f in enumerate(folders)))
     for theme in themes:
@@ -470,7 +476,7 @@ def main() -> None:
     blind_dirs = {2: BLIND2_DIR, 3: BLIND3_DIR, 4: BLIND4_DIR, 5: BLIND5_DIR, 6: BLIND6_DIR, 7: BLIND7_DIR,
                   8: BLIND8_DIR, 9: BLIND9_DIR, 10: BLIND10_DIR, 11: BLIND11_DIR, 12: BLIND12_DIR,
                   13: BLIND13_DIR, 14: BLIND14_DIR, 15: BLIND15_DIR,
-                  16: BLIND16_DIR, 17: BLIND17_DIR}
+                  16: BLIND16_DIR, 17: BLIND17_DIR, 18: BLIND18_DIR}
     for n, d in blind_dirs.items():
         ap.add_argument(f"--blind{n}", action="store_true",
                         help=f"score {d.relative_to(ROOT)} (a blind set) and print aggregate figures only")
