@@ -86,8 +86,8 @@ BLIND16_DIR = ROOT / "eval" / "themes_blind16"
 # The eighth session's first fresh set, written by three other people while the label audit ran and
 # committed before scoring; scored once with round 15's rules and once with round 16's, then joined.
 BLIND17_DIR = ROOT / "eval" / "themes_blind17"
-# The eighth session's second fresh set, written by three more people while round 17 was worked on
-# and committed before scoring: only run_blind() reads it (aggregates only).
+# The eighth session's second fresh set for round 16's rules (no rule changed after blind17), written
+# by three more people and committed before scoring: only run_blind() reads it (aggregates only).
 BLIND18_DIR = ROOT / "eval" / "themes_blind18"
 AUDIT_FILE = ROOT / "eval" / "themes" / "label_audit.csv"
 CONFIG_DIR = ROOT / "config"
@@ -428,7 +428,7 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
 
 
 def run_blind(theme_ids: list[str], method: str, root: Path,
-              audit: dict[tuple[str, str, str], int] | None = None) -> None:
+              audit: dict[tuple[str, str, str], int] | None = None, curves: bool = True) -> None:
     """Aggregate figures on a blind set: no text, file name, score or passage is printed."""
     missing = [t for t in theme_ids if not (root / t / "labels.csv").is_file()]
     if missing:
@@ -463,7 +463,8 @@ def run_blind(theme_ids: list[str], method: str, root: Path,
         if one:
             hit = sum(1 for s in one if s >= thr)
             print(f"- one-paragraph positives: recall {hit / len(one):.2f} ({hit}/{len(one)})")
-        curve(pairs(lambda it: True))
+        if curves:
+            curve(pairs(lambda it: True))
 
 
 def main() -> None:
@@ -490,7 +491,7 @@ def main() -> None:
     chosen = [d for n, d in blind_dirs.items() if getattr(args, f"blind{n}")]
     if chosen:
         run_blind(theme_ids, args.method if args.method != "all" else "concepts", chosen[-1],
-                  load_audit() if args.audited else None)
+                  load_audit() if args.audited else None, not args.no_curves)
         return
     audit = load_audit() if args.audited else None
     items = load_items(theme_ids, audit=audit)
