@@ -175,8 +175,9 @@ class Theme:
     lexical_scale: float = 0.3  # the TF-IDF cosine that the lexical method maps to a score of 1
     lexical_threshold: float = 0.5  # threshold used with method="lexical" (evaluation only)
     hybrid_weight: float = 0.25  # share of the lexical score in method="hybrid"
-    # Eighth session: when another theme's own score on the same article reaches contested_above,
-    # this theme's score is multiplied by (1 - contested_penalty) (None: never contested).
+    # Eighth session: when another theme's own score on the same article reaches contested_above
+    # and beats this theme's, this theme's score is multiplied by (1 - contested_penalty) (None:
+    # never contested).
     contested_above: float | None = None
     contested_penalty: float = 0.0
 
@@ -1313,9 +1314,10 @@ class ThemeMatcher:
         """Scale down each theme that another theme outscores strongly on the same article.
 
         A theme with ``contested_above`` set is *contested* when another theme's own score (before
-        any contest, so the order of themes does not matter) reaches that value: its score is
-        multiplied by ``1 - contested_penalty``, and when its own score would have matched,
-        ``contested_by`` names the strongest such theme. An article that argues one narrative often cites another's vocabulary as one of its
+        any contest, so the order of themes does not matter) reaches that value and is higher
+        than its own: its score is multiplied by ``1 - contested_penalty``, and when its own score
+        would have matched, ``contested_by`` names the strongest such theme. Two themes with the
+        same score do not contest each other. An article that argues one narrative often cites another's vocabulary as one of its
         arguments ("Russia did nothing for Iran" inside an analysis of the anti-US bloc); with a
         penalty of 0.45 the contested theme still matches when its own evidence is near-complete
         (a score of 0.91 or more at a threshold of 0.5). docs/themes-method.md, "Contested themes".
@@ -1326,7 +1328,8 @@ class ThemeMatcher:
             own = results.get(theme.id)
             if above is None or own is None:
                 continue
-            rivals = [(r.score, tid) for tid, r in results.items() if tid != theme.id and r.score >= above]
+            rivals = [(r.score, tid) for tid, r in results.items()
+                      if tid != theme.id and r.score >= above and r.score > own.score]
             if not rivals:
                 continue
             threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold

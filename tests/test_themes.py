@@ -368,12 +368,12 @@ def test_a_concept_name_two_themes_define_differently_keeps_its_relations():
     assert m.score("The myth of an alliance.")["t1"].matched
 
 
-def _contest_pair(order=("bloc", "ally"), **rule_overrides):
-    bloc = minimal_theme(id="bloc", concepts={"A": ["alliance*"], "X": ["against"]},
-                         rule={"gates": [["A"]], "weights": {"A": 0.6, "X": 0.4}})
-    ally = minimal_theme(id="ally", concepts={"F": ["abandon*"], "R": ["moscow", "russia"]},
-                         rule={"gates": [["F"]], "weights": {"F": 0.4, "R": 0.2},
-                               "contested_above": 0.8, "contested_penalty": 0.45, **rule_overrides})
+def _contest_pair(order=("bloc", "ally")):
+    contest = {"contested_above": 0.8, "contested_penalty": 0.45}
+    bloc = minimal_theme(id="bloc", concepts={"A": ["alliance*"], "X": ["against"], "P": ["pact"]},
+                         rule={"gates": [["A"]], "weights": {"A": 0.5, "X": 0.3, "P": 0.2}, **contest})
+    ally = minimal_theme(id="ally", threshold=0.6, concepts={"F": ["abandon*"], "R": ["moscow", "russia"]},
+                         rule={"gates": [["F"]], "weights": {"F": 0.5, "R": 0.3}, **contest})
     by_id = {"bloc": bloc, "ally": ally}
     themes, errors = parse_themes({"theme": [by_id[t] for t in order]}, CONFIG, "x.toml")
     assert errors == []
@@ -381,24 +381,31 @@ def _contest_pair(order=("bloc", "ally"), **rule_overrides):
 
 
 def test_a_theme_another_theme_outscores_strongly_is_contested():
-    """Round 16: when another theme's own score reaches contested_above, this theme's score is
-    scaled by (1 - contested_penalty); contested_by names it where the match could change."""
+    """Round 16: when another theme's own score reaches contested_above and beats this theme's,
+    this theme's score is scaled by (1 - contested_penalty); contested_by names the other theme
+    where the match could change."""
     m = _contest_pair()
     alone = m.score("Moscow abandoned Armenia.")
-    assert alone["ally"].score == 0.6 and alone["ally"].matched and alone["ally"].contested_by == ""
-    both = m.score("The new alliance against the West held drills. Moscow abandoned Armenia.")
+    assert alone["ally"].score == 0.8 and alone["ally"].matched and alone["ally"].contested_by == ""
+    mixed = "The new alliance against the West signed a pact. Moscow abandoned Armenia."
+    both = m.score(mixed)
     assert both["bloc"].score == 1.0 and both["bloc"].matched and both["bloc"].contested_by == ""
-    assert both["ally"].score == 0.33 and not both["ally"].matched
-    assert both["ally"].contested_by == "bloc"
-    # A weaker rival (0.6 < 0.8) does not contest.
+    assert both["ally"].score == 0.44 and not both["ally"].matched and both["ally"].contested_by == "bloc"
+    # The weaker of the two gives way, whichever it is: here the bloc (0.5 < 0.8).
     weak = m.score("The new alliance held drills. Moscow abandoned Armenia.")
-    assert weak["bloc"].score == 0.6 and weak["ally"].score == 0.6 and weak["ally"].matched
-    # Scaled, but named only where it could decide: a score below the threshold anyway.
-    low = m.score("The new alliance against the West held drills. Armenia felt abandoned.")
-    assert low["ally"].score == 0.22 and low["ally"].contested_by == ""
+    assert weak["ally"].score == 0.8 and weak["ally"].contested_by == ""
+    assert weak["bloc"].score == 0.275 and not weak["bloc"].matched and weak["bloc"].contested_by == "ally"
+    # Equal scores do not contest each other.
+    tie = m.score("The new alliance against the West held drills. Moscow abandoned Armenia.")
+    assert tie["bloc"].score == tie["ally"].score == 0.8 and tie["bloc"].matched and tie["ally"].matched
+    # A rival below contested_above does not contest.
+    low_rival = m.score("The new alliance held drills. Armenia felt abandoned.")
+    assert low_rival["bloc"].score == 0.5 and low_rival["ally"].score == 0.5
+    # Scaled, but named only where it could decide: 0.5 is below the ally's threshold anyway.
+    low = m.score("The new alliance against the West signed a pact. Armenia felt abandoned.")
+    assert low["ally"].score == 0.275 and low["ally"].contested_by == ""
     # The order of the themes does not matter: rivals are read before any contest.
-    assert _contest_pair(order=("ally", "bloc")).score(
-        "The new alliance against the West held drills. Moscow abandoned Armenia.") == both
+    assert _contest_pair(order=("ally", "bloc")).score(mixed) == both
 
 
 def test_contested_settings_are_validated():
@@ -423,8 +430,8 @@ ROUND16_ASIDE = "It is true that Moscow did not come to Tehran's aid in June."
 
 def test_round16_the_abandoned_ally_as_an_argument_inside_the_bloc_is_contested(matcher):
     mixed = matcher.score(ROUND16_BLOC + "\n\n" + ROUND16_ASIDE)
-    # Each contests the other (the aside scores 0.8 on its own); the bloc's full evidence survives.
-    assert mixed["anti_us_alliance"].matched and mixed["anti_us_alliance"].contested_by == "russia_unreliable_ally"
+    # The aside scores 0.8 on its own, the bloc 1.0: the aside gives way, the bloc does not.
+    assert mixed["anti_us_alliance"].score == 1.0 and mixed["anti_us_alliance"].contested_by == ""
     assert not mixed["russia_unreliable_ally"].matched
     assert mixed["russia_unreliable_ally"].contested_by == "anti_us_alliance"
     alone = matcher.score(ROUND16_ASIDE)["russia_unreliable_ally"]

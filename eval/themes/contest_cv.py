@@ -8,7 +8,8 @@ Every development text is scored once with the contest switched off (round 15's 
 each held-out folder (one writer), the pair from GRID that maximises the sum of the three themes'
 F1 on the other folders is chosen (ties go to the smaller penalty, then to the higher trigger: the
 milder contest), and the held-out folder is scored with it. The same pair applies to every theme,
-and a rival's score is its own score before any contest, as in ThemeMatcher._contest. Prints how
+and a rival's score is its own score before any contest, as in ThemeMatcher._contest; a rival
+contests only when it scores higher than the theme itself. Prints how
 often each pair was chosen, the pooled held-out figures, the same without any contest, and every
 pair of the grid on all folders. docs/themes-method.md, "Round 16: contested themes".
 """
@@ -38,7 +39,7 @@ def counts(theme: str, pair: tuple[float, float], rows: list[Row], threshold: fl
     tp = fp = fn = 0
     for _folder, scores, labels in rows:
         value = scores[theme]
-        if any(s >= above for t, s in scores.items() if t != theme):
+        if any(s >= above and s > value for t, s in scores.items() if t != theme):
             value = round(value * (1 - pen), 3)
         hit = value >= threshold
         tp += hit and labels[theme]
