@@ -1311,32 +1311,22 @@ class ThemeMatcher:
         return self._contest(results)
 
     def _contest(self, results: dict[str, ThemeScore]) -> dict[str, ThemeScore]:
-        """Scale down each theme that another theme outscores strongly on the same article.
-
-        A theme with ``contested_above`` set is *contested* when another theme's own score (before
-        any contest, so the order of themes does not matter) reaches that value and is higher
-        than its own: its score is multiplied by ``1 - contested_penalty``, and when its own score
-        would have matched, ``contested_by`` names the strongest such theme. Two themes with the
-        same score do not contest each other. An article that argues one narrative often cites another's vocabulary as one of its
-        arguments ("Russia did nothing for Iran" inside an analysis of the anti-US bloc); with a
-        penalty of 0.45 the contested theme still matches when its own evidence is near-complete
-        (a score of 0.91 or more at a threshold of 0.5). docs/themes-method.md, "Contested themes".
-        """
+        """Scale down each theme that another theme outscores strongly on the same article
+        (:func:`contest`); ``contested_by`` names the rival only where the theme's own score
+        would have matched, since only there can the contest decide. docs/themes-method.md,
+        "Round 16: contested themes"."""
         out = dict(results)
+        raw = {tid: r.score for tid, r in results.items()}
         for theme in self.themes:
-            above = theme.contested_above
             own = results.get(theme.id)
-            if above is None or own is None:
+            if own is None:
                 continue
-            rivals = [(r.score, tid) for tid, r in results.items()
-                      if tid != theme.id and r.score >= above and r.score > own.score]
-            if not rivals:
+            score, rival = contest(theme, raw)
+            if not rival:
                 continue
             threshold = theme.lexical_threshold if self.method == "lexical" else theme.threshold
-            score = round(own.score * (1.0 - theme.contested_penalty), 3)
-            # Named only where it may decide: a score that would have matched on its own.
-            by = max(rivals)[1] if own.score >= threshold else ""
-            out[theme.id] = replace(own, score=score, matched=score >= threshold, contested_by=by)
+            out[theme.id] = replace(own, score=score, matched=score >= threshold,
+                                    contested_by=rival if own.score >= threshold else "")
         return out
 
     def _paragraph_hits(self, para: str, toks: list[str], sids: list[int], body: bool) -> Mapping[str, list]:
@@ -1612,6 +1602,28 @@ def _trim(rule: _Rule, present: Sequence[set[str]], start: int, size: int) -> tu
         else:
             break
     return start, size, set().union(*present[start:start + size])
+
+
+def contest(theme: Theme, scores: Mapping[str, float]) -> tuple[float, str]:
+    """Round 16: ``theme``'s score after the contest, and the rival that contested it ("" if none).
+
+    ``scores`` holds every theme's own score on one article, before any contest (so the order of
+    themes does not matter). A theme with ``contested_above`` set is contested by the strongest
+    other theme that reaches that value and scores higher than it: its score is multiplied by
+    ``1 - contested_penalty``. Two themes with the same score do not contest each other. An
+    article that argues one narrative often cites another's vocabulary as one of its arguments
+    ("Russia did nothing for Iran" in an analysis of the anti-US bloc); with a penalty of 0.45 a
+    contested theme still matches when its own evidence is near-complete (0.91 or more at a
+    threshold of 0.5).
+    """
+    own = scores[theme.id]
+    above = theme.contested_above
+    if above is None:
+        return own, ""
+    rivals = [(s, tid) for tid, s in scores.items() if tid != theme.id and s >= above and s > own]
+    if not rivals:
+        return own, ""
+    return round(own * (1.0 - theme.contested_penalty), 3), max(rivals)[1]
 
 
 def _rekey(concept: Concept, keys: Mapping[str, str]) -> Concept:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from eval.themes.evaluate import CONFIG_DIR, load_items  # noqa: E402
-from pipeline.themes import ThemeMatcher, load_themes  # noqa: E402
+from pipeline.themes import Theme, ThemeMatcher, contest, load_themes  # noqa: E402
 
 OFF = (2.0, 0.0)  # a trigger no score reaches: no contest
 GRID = [OFF] + [(above, pen) for above in (0.7, 0.8, 0.9, 0.95) for pen in (0.3, 0.35, 0.4, 0.45, 0.5)]
@@ -33,18 +33,17 @@ GRID = [OFF] + [(above, pen) for above in (0.7, 0.8, 0.9, 0.95) for pen in (0.3,
 Row = tuple[str, dict[str, float], dict[str, int]]  # folder, raw score per theme, label per theme
 
 
-def counts(theme: str, pair: tuple[float, float], rows: list[Row], threshold: float) -> tuple[int, int, int]:
-    """tp, fp, fn of one theme with the contest ``pair`` applied to the raw scores."""
-    above, pen = pair
+def counts(theme: Theme, pair: tuple[float, float], rows: list[Row]) -> tuple[int, int, int]:
+    """tp, fp, fn of one theme with the contest ``pair`` applied to the raw scores, by the
+    matcher's own rule (:func:`pipeline.themes.contest`)."""
+    theme = replace(theme, contested_above=pair[0], contested_penalty=pair[1])
     tp = fp = fn = 0
     for _folder, scores, labels in rows:
-        value = scores[theme]
-        if any(s >= above and s > value for t, s in scores.items() if t != theme):
-            value = round(value * (1 - pen), 3)
-        hit = value >= threshold
-        tp += hit and labels[theme]
-        fp += hit and not labels[theme]
-        fn += (not hit) and labels[theme]
+        hit = contest(theme, scores)[0] >= theme.threshold
+        y = labels[theme.id]
+        tp += hit and y
+        fp += hit and not y
+        fn += (not hit) and y
     return tp, fp, fn
 
 
@@ -61,7 +60,6 @@ def pr(c) -> str:
 def main() -> None:
     themes = [replace(t, contested_above=None, contested_penalty=0.0) for t in load_themes(CONFIG_DIR)]
     ids = [t.id for t in themes]
-    thr = {t.id: t.threshold for t in themes}
     matcher = ThemeMatcher(themes)
     items = load_items(ids)
     rows: list[Row] = [(it.folder, {k: r.score for k, r in matcher.score(it.text, title=it.title).items()},
@@ -69,22 +67,22 @@ def main() -> None:
     folders = sorted({r[0] for r in rows})
     print(f"{len(rows)} texts, {len(folders)} folders; grid {len(GRID)} pairs (above, penalty), off = {OFF}")
     chosen: Counter = Counter()
-    pooled = {t: [0, 0, 0] for t in ids}
+    pooled = {t.id: [0, 0, 0] for t in themes}
     for hold in folders:
         train = [r for r in rows if r[0] != hold]
         test = [r for r in rows if r[0] == hold]
-        best = max(GRID, key=lambda g: (round(sum(f1(counts(t, g, train, thr[t])) for t in ids), 6), -g[1], g[0]))
+        best = max(GRID, key=lambda g: (round(sum(f1(counts(t, g, train)) for t in themes), 6), -g[1], g[0]))
         chosen[best] += 1
-        for t in ids:
-            for i, v in enumerate(counts(t, best, test, thr[t])):
-                pooled[t][i] += v
+        for t in themes:
+            for i, v in enumerate(counts(t, best, test)):
+                pooled[t.id][i] += v
     print("chosen per fold:", ", ".join(f"{g}: {n}" for g, n in chosen.most_common()))
     print("\n| theme | no contest | held-out, pair chosen on the other folders |\n|---|---|---|")
-    for t in ids:
-        print(f"| {t} | {pr(counts(t, OFF, rows, thr[t]))} | {pr(tuple(pooled[t]))} |")
+    for t in themes:
+        print(f"| {t.id} | {pr(counts(t, OFF, rows))} | {pr(tuple(pooled[t.id]))} |")
     print("\nevery pair on all folders:")
     for g in GRID:
-        print(f"  {g}: " + " | ".join(f"{t[:8]} {pr(counts(t, g, rows, thr[t]))}" for t in ids))
+        print(f"  {g}: " + " | ".join(f"{t.id[:8]} {pr(counts(t, g, rows))}" for t in themes))
 
 
 if __name__ == "__main__":
