@@ -453,7 +453,9 @@ def match(files: Annotated[list[Path], typer.Argument(help="Plain-text or HTML f
         table.add_column(t.id, justify="right")
     for r in results:
         table.add_row(r["file"], *[("[bold green]" if v["match"] else "") + f"{v['score']:.2f}" +
-                                   (" match[/]" if v["match"] else "") for v in r["themes"].values()])
+                                   (" match[/]" if v["match"] else "") +
+                                   (f" (contested by {v['contested_by']})" if v.get("contested_by") else "")
+                                   for v in r["themes"].values()])
     out.print(table)
 
 
@@ -464,8 +466,10 @@ def themes_list(config: ConfigOpt = None) -> None:
     from pipeline.themes import load_themes
 
     themes = load_themes(config or default_config_dir())
-    _print_table(["id", "name", "threshold", "baselines", "key phrases"],
-                 [(t.id, t.name, t.threshold, ", ".join(p.name for p in t.baselines), len(t.key_phrases))
+    _print_table(["id", "name", "threshold", "baselines", "key phrases", "contested"],
+                 [(t.id, t.name, t.threshold, ", ".join(p.name for p in t.baselines), len(t.key_phrases),
+                   f"x{1 - t.contested_penalty:.2f} under a stronger theme >= {t.contested_above:g}"
+                   if t.contested_above is not None else "never")
                   for t in themes])
 
 

@@ -151,6 +151,11 @@ def test_match_json_names_the_theme_that_contested_a_score(tmp_path: Path) -> No
     first, second = (json.loads(line)["themes"]["russia_unreliable_ally"] for line in result.output.splitlines())
     assert first["match"] is False and first["contested_by"] == "anti_us_alliance"
     assert second["match"] is True and "contested_by" not in second
+    # The table says so too (rich wraps cells at this width, so only unwrapped fragments are counted).
+    table = runner.invoke(app, ["match", str(mixed), str(aside)])
+    assert table.exit_code == 0 and table.output.count("0.44 (contested by") == 1, table.output
+    listed = runner.invoke(app, ["themes", "list"])
+    assert listed.exit_code == 0 and listed.output.count("x0.55 under a") == 3, listed.output
 
 
 def test_alerts_test_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
