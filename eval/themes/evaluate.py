@@ -50,7 +50,7 @@ from pipeline.themes import METHODS, Theme, ThemeMatcher, _Rule, load_themes  # 
 # with round 11's rules, then joined); round 13: themes_blind13 (scored once with round 13's rules, then
 # joined); round 15: themes_blind14 (scored once with round 13's rules, then joined) and themes_blind15
 # (scored once with round 15's rules, then joined); round 16: themes_blind16 (scored once with round
-# 15's rules, then joined); round 16: themes_blind17 (scored once with round 15's and once with
+# 15's rules, then joined) and themes_blind17 (scored once with round 15's and once with
 # round 16's rules, both fixed before it was scored, then joined). 54 folders, 54 writers.
 DEV_DIRS = (ROOT / "eval" / "themes", ROOT / "eval" / "themes_blind", ROOT / "eval" / "themes_blind2",
             ROOT / "eval" / "themes_blind3", ROOT / "eval" / "themes_blind4", ROOT / "eval" / "themes_blind5",
@@ -349,9 +349,9 @@ def run_cv(items: list[Item], l2_values: tuple[float, ...] = (0.3, 1.0, 3.0)) ->
     print(f"\n## cross-validation: {len(items)} texts, {len(folders)} folders (one writer each); "
           f"each folder is scored by weights (or a threshold) fitted on the other {len(folders) - 1}\n")
     print("Hand-set weights were not refitted per fold, and the lexicons under both were written "
-          "with all folders in view: the comparison is of the combination only. The two combination "
-          "lines score each theme alone; the 'rule' lines are ThemeMatcher.score's, with the contest "
-          "between themes (round 16).")
+          "with all folders in view: the comparison is of the combination only. The 'hand-set (config)' "
+          "and 'learned' lines score each theme alone; the 'threshold chosen on the other folders' line "
+          "uses ThemeMatcher.score, with the contest between themes (round 16).")
     print("Folders (tp/fp/fn per folder in the tables): "
           + "; ".join(f"{i + 1} = {f}" for i, f in enumerate(folders)))
     for theme in themes:
